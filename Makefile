@@ -1,0 +1,39 @@
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+
+.PHONY: demo test lint format bench clean
+
+$(PY):
+	python3 -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PIP) install -q -e .
+	touch $(STAMP)
+
+$(TEST_STAMP): pyproject.toml | $(PY)
+	$(PIP) install -q -e '.[test]'
+	touch $(STAMP) $(TEST_STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/pantau demo
+
+test: $(TEST_STAMP)
+	$(PY) -m pytest -q
+
+lint: $(TEST_STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(TEST_STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: $(TEST_STAMP)
+	$(PY) bench/run_all.py
+
+clean:
+	rm -rf $(VENV) data build *.egg-info
