@@ -351,19 +351,30 @@ def load_config(directory: str | os.PathLike[str]) -> PantauConfig:
         try:
             parse_query(t.query, synonyms=t.synonyms)
         except QuerySyntaxError as exc:
-            raise ConfigError(str(top_path), f"bad query: {exc}", entry=t.name, field="query") from None
+            raise ConfigError(
+                str(top_path), f"bad query: {exc}", entry=t.name, field="query"
+            ) from None
 
     topic_names = {t.name for t in topics_file.topics}
     source_names = {s.name for s in sources_file.sources}
     for s in subs_file.subscriptions:
         for t in s.topics:
             if t not in topic_names:
-                raise ConfigError(str(sub_path), f"unknown topic {t!r}", entry=s.name, field="topics")
+                raise ConfigError(
+                    str(sub_path), f"unknown topic {t!r}", entry=s.name, field="topics"
+                )
         for src in s.sources:
             if src not in source_names:
-                raise ConfigError(str(sub_path), f"unknown source {src!r}", entry=s.name, field="sources")
+                raise ConfigError(
+                    str(sub_path), f"unknown source {src!r}", entry=s.name, field="sources"
+                )
         if s.channel == "email" and subs_file.smtp is None:
-            raise ConfigError(str(sub_path), "email subscriptions need an smtp: section", entry=s.name, field="channel")
+            raise ConfigError(
+                str(sub_path),
+                "email subscriptions need an smtp: section",
+                entry=s.name,
+                field="channel",
+            )
 
     return PantauConfig(
         directory=str(d),

@@ -118,6 +118,8 @@ TABLES: dict[str, dict] = {
             "last_modified": str,
             "content_type": str,
             "body_hash": str,
+            "parent_url": str,  # for pages 2..n of a multi-page article: the first page's URL
+            "page_no": int,
             "html": bytes,  # zlib-compressed raw body
         },
         pk="url",
@@ -144,6 +146,10 @@ TABLES: dict[str, dict] = {
         },
         pk="id",
     ),
+    "minhashes": dict(
+        columns={"article_id": int, "signature": bytes},
+        pk="article_id",
+    ),
     "minhash_bands": dict(
         columns={"band": int, "bucket": int, "article_id": int},
         pk=("band", "bucket", "article_id"),
@@ -161,6 +167,8 @@ INDEXES: list[tuple[str, list[str], bool, str | None]] = [
     ("alerts", ["status", "next_attempt_at"], False, None),
     ("crawl_runs", ["source", "started_at"], False, None),
     ("minhash_bands", ["article_id"], False, None),
+    ("pages", ["parent_url"], False, None),
+    ("pages", ["source", "kind"], False, None),
 ]
 
 # Partial unique indexes carry the "exactly one alert" rule into the database itself.

@@ -1,0 +1,227 @@
+"""What each `pantau` sub-command does; `cli.py` only parses arguments and maps errors."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from pantau.cli import EXIT_CONFIG, EXIT_LOCKED, EXIT_OK, EXIT_PARTIAL, UsageError, dump_json, load
+from pantau.lock import LockHeld, RunLock
+from pantau.report import print_alert_report, print_run_summary
+from pipeline.config import ConfigError, PantauConfig
+
+log = logging.getLogger("pantau")
+
+
+def dispatch(args: argparse.Namespace, level: int) -> int:
+    handler = {
+        "run": cmd_run,
+        "crawl": cmd_crawl,
+        "alerts": cmd_alerts,
+        "search": cmd_search,
+        "extract": cmd_extract,
+        "reextract": cmd_reextract,
+        "serve": cmd_serve,
+        "demo": cmd_demo,
+        "check-config": cmd_check_config,
+        "status": cmd_status,
+    }[args.command]
+    return handler(args, level)
+
+
+def _locked(args: argparse.Namespace):
+    lock = RunLock(args.db)
+    try:
+        lock.acquire()
+    except LockHeld as exc:
+        print(f"pantau: {exc}; try again when it has finished", file=sys.stderr)
+        return None
+    return lock
+
+
+def crawl_and_report(
+    config: PantauConfig, db: str, sources: list[str] | None, full: bool, level: int
+) -> int:
+    from pantau.runner import FAILED_STATUSES, crawl_sources
+
+    unknown = [s for s in sources or [] if s not in {x.name for x in config.sources}]
+    if unknown:
+        raise UsageError(f"unknown source(s): {', '.join(unknown)}")
+    _, summaries = crawl_sources(
+        config, db, sources, full=full, log_level=logging.getLevelName(level)
+    )
+    print_run_summary(summaries)
+    return EXIT_PARTIAL if any(s.status in FAILED_STATUSES for s in summaries) else EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace, level: int) -> int:
+    config = load(args)
+    lock = _locked(args)
+    if lock is None:
+        return EXIT_LOCKED
+    try:
+        code = crawl_and_report(config, args.db, None, args.full, level)
+        from pipeline.alerts.sender import deliver_due
+
+        report = deliver_due(args.db, config)
+        print_alert_report(report)
+        if report.dead:
+            code = EXIT_PARTIAL
+        return code
+    finally:
+        lock.release()
+
+
+def cmd_crawl(args: argparse.Namespace, level: int) -> int:
+    config = load(args)
+    lock = _locked(args)
+    if lock is None:
+        return EXIT_LOCKED
+    try:
+        return crawl_and_report(config, args.db, args.source or None, args.full, level)
+    finally:
+        lock.release()
+
+
+def cmd_alerts(args: argparse.Namespace, level: int) -> int:
+    config = load(args)
+    from pipeline.alerts.sender import deliver_due, list_alerts, send_test
+
+    if args.alerts_command == "send":
+        lock = _locked(args)
+        if lock is None:
+            return EXIT_LOCKED
+        try:
+            report = deliver_due(args.db, config)
+        finally:
+            lock.release()
+        print_alert_report(report)
+        return EXIT_PARTIAL if report.dead else EXIT_OK
+    if args.alerts_command == "list":
+        rows = list_alerts(args.db, status=args.status)
+        if args.format == "json":
+            print(dump_json(rows))
+        else:
+            from pantau.report import print_rows
+
+            cols = [
+                "id",
+                "subscription",
+                "channel",
+                "story_id",
+                "article_id",
+                "kind",
+                "status",
+                "attempts",
+                "created_at",
+                "sent_at",
+                "last_error",
+            ]
+            print_rows(cols, rows)
+        return EXIT_OK
+    if args.alerts_command == "test":
+        try:
+            config.subscription(args.subscription)
+        except KeyError:
+            raise UsageError(f"unknown subscription {args.subscription!r}") from None
+        try:
+            print(send_test(config, args.subscription))
+        except Exception as exc:
+            print(f"pantau: test message failed: {config.mask(str(exc))}", file=sys.stderr)
+            return EXIT_PARTIAL
+        return EXIT_OK
+    raise UsageError("unknown alerts command")
+
+
+def cmd_search(args: argparse.Namespace, level: int) -> int:
+    from pipeline.query import QuerySyntaxError
+
+    from pantau.search import print_results, search_archive
+
+    if not Path(args.db).exists():
+        raise UsageError(f"no archive at {args.db}")
+    try:
+        rows = search_archive(
+            args.db,
+            args.query,
+            topic=args.topic,
+            source=args.source,
+            region=args.region,
+            since=args.since,
+            until=args.until,
+            limit=args.limit,
+        )
+    except QuerySyntaxError as exc:
+        raise UsageError(f"bad query: {exc}") from None
+    print_results(rows, args.format)
+    return EXIT_OK
+
+
+def cmd_extract(args: argparse.Namespace, level: int) -> int:
+    from pantau.extract_cmd import run_extract
+
+    return run_extract(args)
+
+
+def cmd_reextract(args: argparse.Namespace, level: int) -> int:
+    from pantau.reextract import reextract
+
+    config = load(args)
+    lock = _locked(args)
+    if lock is None:
+        return EXIT_LOCKED
+    try:
+        counts = reextract(args.db, config, source=args.source)
+    finally:
+        lock.release()
+    print(
+        "reextracted {pages} pages: {updated} articles changed, {unchanged} unchanged, "
+        "{not_articles} not articles, {errors} errors".format(**counts)
+    )
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace, level: int) -> int:
+    from pantau.serve import serve
+
+    return serve(args.db, host=args.host, port=args.port)
+
+
+def cmd_demo(args: argparse.Namespace, level: int) -> int:
+    from pantau.demo import run_demo
+
+    return run_demo(args.demo_db or "./data/demo.db", level)
+
+
+def cmd_check_config(args: argparse.Namespace, level: int) -> int:
+    config = load(args)
+    out = [f"config directory: {config.directory}", f"sources ({len(config.sources)}):"]
+    for s in config.sources:
+        flag = "" if s.enabled else " [disabled]"
+        out.append(f"  {s.name}: {s.url} template={s.template} region={s.region or '-'}{flag}")
+    out.append(f"topics ({len(config.topics)}):")
+    for t in config.topics:
+        out.append(f"  {t.name}: {t.query}")
+    out.append(f"subscriptions ({len(config.subscriptions)}):")
+    for sub in config.subscriptions:
+        target = sub.url or ", ".join(sub.to)
+        out.append(
+            f"  {sub.name}: {sub.channel} -> {target} topics={','.join(sub.topics)} "
+            f"mode={sub.mode} on_update={sub.on_update}"
+        )
+    if config.smtp:
+        out.append(f"smtp: {config.smtp.host}:{config.smtp.port} from {config.smtp.from_}")
+    print(config.mask("\n".join(out)))
+    return EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace, level: int) -> int:
+    from pantau.status import print_status
+
+    config = load(args)
+    return print_status(args.db, config, runs=args.runs)
+
+
+__all__ = ["dispatch", "ConfigError", "EXIT_CONFIG"]

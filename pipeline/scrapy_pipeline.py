@@ -1,0 +1,263 @@
+"""Scrapy components that connect the spider to the archive.
+
+`ArchivePipeline` turns fetched pages into archived, matched articles with alerts queued;
+`RunStats` records one `crawl_runs` row per source and run. Both are settings-driven
+(`PANTAU_DB`, `PANTAU_CONFIG_DIR`, `PANTAU_RUN_ID`), as Scrapy components should be.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+
+from pipeline.config import PantauConfig, load_config
+from pipeline.extract import extract_article
+from pipeline.matching import TopicMatcher
+from pipeline.storage import Archive
+
+log = logging.getLogger(__name__)
+
+
+def _settings_paths(crawler: Crawler) -> tuple[str, str]:
+    s = crawler.settings
+    db = s.get("PANTAU_DB") or os.environ.get("PANTAU_DB") or "data/pantau.db"
+    cfg = s.get("PANTAU_CONFIG_DIR") or os.environ.get("PANTAU_CONFIG_DIR") or "config"
+    return db, cfg
+
+
+def _parse_time(value: str | None) -> datetime:
+    if value:
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            pass
+    return datetime.now(UTC)
+
+
+class ArchivePipeline:
+    """Extract, match and store every article item; record feeds, sitemaps and listings."""
+
+    def __init__(self, crawler: Crawler, archive: Archive, config: PantauConfig):
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.archive = archive
+        self.config = config
+        self.matcher = TopicMatcher(config.topics)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
+        db_path, cfg_dir = _settings_paths(crawler)
+        if not crawler.settings.getbool("PANTAU_ARCHIVE_ENABLED", True):
+            raise NotConfigured("archive disabled")
+        config = load_config(cfg_dir)
+        archive = Archive(db_path)
+        archive.sync_sources(config.sources)
+        pipe = cls(crawler, archive, config)
+        crawler.signals.connect(pipe.close, signal=signals.spider_closed)
+        return pipe
+
+    def close(self, spider: Any = None) -> None:
+        self.archive.close()
+
+    def process_item(self, item: dict) -> dict:
+        kind = item.get("type")
+        if kind == "page":
+            self._store_page(item)
+        elif kind == "article":
+            try:
+                self._store_article(item)
+            except Exception:  # one broken page must not end the run
+                log.exception("could not process article %s", item.get("url"))
+                self.stats.inc_value("pantau/errors/pipeline")
+        return item
+
+    def _store_page(self, item: dict) -> None:
+        body = item.get("body") or b""
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        self.archive.store_page(
+            item["url"],
+            source=item["source"],
+            kind=item.get("kind", "other"),
+            status=int(item.get("status") or 0),
+            body=body,
+            fetched_at=item.get("fetched_at") or datetime.now(UTC).isoformat(),
+            etag=item.get("etag"),
+            last_modified=item.get("last_modified"),
+            content_type=item.get("content_type"),
+            keep_body=False,
+        )
+
+    def _store_article(self, item: dict) -> None:
+        source = self.config.source(item["source"])
+        fetched_at = _parse_time(item.get("fetched_at"))
+        html: str = item.get("html") or ""
+        extra: list[str] = list(item.get("extra_pages") or [])
+        art = extract_article(
+            html,
+            item["url"],
+            fetched_at=fetched_at,
+            template=item.get("template") or source.template,
+            source_region=source.region,
+            extra_pages=extra or None,
+        )
+        if art is None:
+            self.stats.inc_value("pantau/not_articles")
+            self.archive.store_page(
+                item["url"],
+                source=source.name,
+                kind="not-article",
+                status=int(item.get("status") or 0),
+                body=html.encode("utf-8"),
+                fetched_at=fetched_at.isoformat(),
+                etag=item.get("etag"),
+                last_modified=item.get("last_modified"),
+                keep_body=False,
+            )
+            return
+        self._store_raw(item, source.name, html, extra, fetched_at)
+        matches = self.matcher.match(art.title, art.text)
+        result = self.archive.store_article(
+            art,
+            source=source.name,
+            fetched_url=item.get("requested_url") or item["url"],
+            matches=matches,
+            config=self.config,
+        )
+        self.stats.inc_value(f"pantau/articles/{result.status}")
+        if art.published_at:
+            self.stats.inc_value("pantau/articles/with_date")
+        if matches and result.status not in ("unchanged", "alias"):
+            self.stats.inc_value("pantau/matches", len(matches))
+        if result.alerts_queued:
+            self.stats.inc_value("pantau/alerts_queued", result.alerts_queued)
+
+    def _store_raw(
+        self, item: dict, source: str, html: str, extra: list[str], fetched_at: datetime
+    ) -> None:
+        """Keep the raw pages so `pantau reextract` can rebuild the article without fetching."""
+        url = item["url"]
+        self.archive.store_page(
+            url,
+            source=source,
+            kind="article",
+            status=int(item.get("status") or 200),
+            body=html.encode("utf-8"),
+            fetched_at=fetched_at.isoformat(),
+            etag=item.get("etag"),
+            last_modified=item.get("last_modified"),
+            content_type="text/html; charset=utf-8",
+        )
+        extra_urls = list(item.get("extra_page_urls") or [])
+        for n, page in enumerate(extra, start=2):
+            page_url = extra_urls[n - 2] if len(extra_urls) >= n - 1 else f"{url}#page-{n}"
+            self.archive.store_page(
+                page_url,
+                source=source,
+                kind="article-page",
+                status=200,
+                body=page.encode("utf-8"),
+                fetched_at=fetched_at.isoformat(),
+                parent_url=url,
+                page_no=n,
+                content_type="text/html; charset=utf-8",
+            )
+
+
+class RunStats:
+    """One `crawl_runs` row per source and run, opened at start, completed at close."""
+
+    def __init__(self, crawler: Crawler, db_path: str, run_id: str):
+        self.crawler = crawler
+        self.db_path = db_path
+        self.run_id = run_id
+        self.row_id: int | None = None
+        self.started = time.monotonic()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RunStats:
+        db_path, _ = _settings_paths(crawler)
+        run_id = crawler.settings.get("PANTAU_RUN_ID") or uuid.uuid4().hex[:12]
+        ext = cls(crawler, db_path, run_id)
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def spider_opened(self, spider: Any) -> None:
+        self.started = time.monotonic()
+        archive = Archive(self.db_path)
+        try:
+            self.row_id = archive.start_run(
+                self.run_id, getattr(spider, "source_name", spider.name)
+            )
+        finally:
+            archive.close()
+
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        if self.row_id is None:
+            return
+        counts, status, summary = summarise_stats(self.crawler.stats.get_stats(), reason)
+        counts["duration_s"] = round(time.monotonic() - self.started, 2)
+        archive = Archive(self.db_path)
+        try:
+            archive.finish_run(self.row_id, counts, status, summary)
+        finally:
+            archive.close()
+
+
+def summarise_stats(stats: dict, reason: str = "finished") -> tuple[dict, str, str]:
+    """Turn Scrapy stats into crawl_runs counts and a run status for one source."""
+
+    def get(key: str) -> int:
+        return int(stats.get(key, 0) or 0)
+
+    errors = sum(
+        int(v or 0)
+        for k, v in stats.items()
+        if k.startswith("pantau/errors/")
+        or k == "spider_exceptions/count"
+        or k == "downloader/exception_count"
+    )
+    error_kinds = sorted(
+        {k.removeprefix("pantau/errors/") for k in stats if k.startswith("pantau/errors/")}
+        | {k.split("/")[-1] for k in stats if k.startswith("downloader/exception_type_count/")}
+    )
+    responses = get("response_received_count")
+    ok = sum(
+        int(v or 0)
+        for k, v in stats.items()
+        if k.startswith("downloader/response_status_count/") and k.rsplit("/", 1)[-1][0] in "23"
+    )
+    blocked = get("pantau/blocked")
+    new = get("pantau/articles/new") + get("pantau/articles/copy")
+    counts = {
+        "requests": get("downloader/request_count"),
+        "pages": responses,
+        "articles_new": new,
+        "articles_updated": get("pantau/articles/updated"),
+        "matches": get("pantau/matches"),
+        "errors": errors,
+        "blocked": blocked,
+        "not_articles": get("pantau/not_articles"),
+        "with_date": get("pantau/articles/with_date"),
+    }
+    if ok == 0 and blocked:
+        status = "blocked"
+    elif ok == 0 and counts["requests"] > 0:
+        status = "failed"
+    elif errors:
+        status = "partial"
+    else:
+        status = "ok"
+    if reason not in ("finished",) and status == "ok":
+        status = "partial" if reason != "budget" else "ok"
+    summary = ", ".join(error_kinds[:8])
+    return counts, status, summary
