@@ -1,0 +1,130 @@
+"""The walking skeleton, end to end: fixture web on loopback -> `pantau run` -> archive + alerts."""
+
+from __future__ import annotations
+
+import base64
+import json
+import sqlite3
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from pantau.lock import RunLock
+from pantau.sink import AlertSink
+from tests.conftest import SEEDS, run_pantau
+
+pytestmark = pytest.mark.slow
+
+SECRET = "whsec_" + base64.b64encode(b"pantau-end-to-end-test-secret!").decode()
+GOLD = json.loads((SEEDS / "gold.json").read_text())["articles"]
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    """Fixture web + signed-webhook sink + config dir, and two `pantau run`s over them."""
+    from pantau.fixtureweb import FixtureWeb, sources_yaml
+
+    tmp = tmp_path_factory.mktemp("e2e")
+    web = FixtureWeb()
+    web.start()
+    sink = AlertSink(secret=SECRET).start()
+    cfg = tmp / "config"
+    cfg.mkdir()
+    (cfg / "sources.yaml").write_text(sources_yaml(web))
+    (cfg / "topics.yaml").write_text(Path("config/topics.yaml").read_text())
+    (cfg / "subscriptions.yaml").write_text(textwrap.dedent(f"""
+        subscriptions:
+          - name: integrasi
+            topics: [revolusi-mental-asn]
+            channel: webhook
+            url: {sink.url}/hooks/pantau
+            secret: {SECRET}
+            allow_private_network: true
+    """))
+    db = tmp / "data" / "pantau.db"
+    args = ("--config-dir", str(cfg), "--db", str(db))
+    first = run_pantau(*args, "run")
+    first_received = list(sink.received)
+    web.clear_log()
+    second = run_pantau(*args, "run")
+    yield {"web": web, "sink": sink, "db": db, "args": args, "first": first, "second": second,
+           "first_received": first_received}
+    sink.stop()
+    web.stop()
+
+
+def test_first_run_succeeds(world):
+    proc = world["first"]
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "source=" in proc.stdout or "crawl summary" in proc.stdout
+
+
+def test_seed_articles_archived_once_with_clean_text(world):
+    con = sqlite3.connect(world["db"])
+    for gold in GOLD:
+        rows = con.execute(
+            "SELECT id, text FROM articles WHERE title = ? ", (gold["title"],)
+        ).fetchall()
+        assert len(rows) >= 1, f"missing: {gold['title']}"
+        text = rows[0][1]
+        assert gold["body_first"][:60] in text, gold["title"]
+        for junk in gold["must_not_contain"]:
+            assert junk not in text, (gold["title"], junk)
+        for once in gold.get("once", []):
+            assert text.count(once) == 1, (gold["title"], once)
+    # every stored URL is unique and every story of a seed holds no duplicate of itself
+    n, distinct = con.execute("SELECT count(*), count(DISTINCT url) FROM articles").fetchone()
+    assert n == distinct
+
+
+def test_only_relevant_stories_match(world):
+    con = sqlite3.connect(world["db"])
+    matched = {t for (t,) in con.execute(
+        "SELECT a.title FROM matches m JOIN articles a ON a.id = m.article_id")}
+    for gold in GOLD:
+        assert gold["title"] in matched, gold["title"]
+    stories = con.execute(
+        "SELECT count(DISTINCT a.story_id) FROM matches m JOIN articles a ON a.id = m.article_id"
+    ).fetchone()[0]
+    assert stories == len(GOLD), matched
+
+
+def test_one_signed_webhook_per_matching_story(world):
+    received = world["first_received"]
+    assert not world["sink"].rejected
+    con = sqlite3.connect(world["db"])
+    story_ids = {s for (s,) in con.execute(
+        "SELECT DISTINCT a.story_id FROM matches m JOIN articles a ON a.id = m.article_id")}
+    got = [r["json"]["data"]["story_id"] for r in received]
+    assert sorted(got) == sorted(story_ids)
+    for r in received:
+        assert r["json"]["type"] == "article.matched"
+        assert r["json"]["data"]["subscription"] == "integrasi"
+        assert r["webhook_id"].startswith("msg_")
+    statuses = {s for (s,) in con.execute("SELECT status FROM alerts")}
+    assert statuses == {"sent"}
+
+
+def test_second_run_sends_nothing_and_fetches_no_article(world):
+    proc = world["second"]
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert len(world["sink"].received) == len(world["first_received"])
+
+
+def test_search_finds_the_seed(world):
+    proc = run_pantau(*world["args"], "search", '"revolusi mental" AND Sukamara', "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    rows = json.loads(proc.stdout)
+    assert rows and any("Sukamara" in r["title"] for r in rows)
+
+
+def test_concurrent_run_exits_3(world):
+    lock = RunLock(world["db"])
+    lock.acquire()
+    try:
+        proc = run_pantau(*world["args"], "run", timeout=60)
+    finally:
+        lock.release()
+    assert proc.returncode == 3
+    assert "another pantau run" in proc.stderr
