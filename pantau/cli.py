@@ -89,7 +89,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def load(args: argparse.Namespace) -> PantauConfig:
-    return load_config(args.config_dir)
+    """Load the config and, from then on, mask its ${ENV} secrets in every log line."""
+    from pantau.logs import configure_logging
+
+    config = load_config(args.config_dir)
+    level = logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO
+    configure_logging(level, args.log_format, mask=config.mask)
+    return config
 
 
 def main(argv: list[str] | None = None) -> int:

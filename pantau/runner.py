@@ -6,7 +6,10 @@ Scrapy's reactor cannot restart inside one process, so a process runs at most on
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import sys
 import uuid
 from dataclasses import dataclass
 
@@ -61,8 +64,16 @@ def crawl_sources(
     names = sources or [s.name for s in config.sources if s.enabled]
     run_id = uuid.uuid4().hex[:12]
     settings = scrapy_settings(config, db_path, run_id, log_level)
-    for k, v in (extra_settings or {}).items():
+    overrides = dict(extra_settings or {})
+    env_overrides = os.environ.get("PANTAU_SCRAPY_SETTINGS")
+    if env_overrides:  # e.g. '{"DOWNLOAD_DELAY": 0}' for loopback tests and benchmarks
+        overrides.update(json.loads(env_overrides))
+    for k, v in overrides.items():
         settings.set(k, v, priority="cmdline")
+    if sys.stderr.isatty():
+        exts = dict(settings.getdict("EXTENSIONS"))
+        exts["pantau.progress.RichProgress"] = 900
+        settings.set("EXTENSIONS", exts, priority="cmdline")
     process = CrawlerProcess(settings, install_root_handler=False)
     for name in names:
         kwargs = {"source": name}
@@ -70,7 +81,13 @@ def crawl_sources(
             kwargs["full"] = "1"
         process.crawl(NewsSpider, **kwargs)
     if names:
-        process.start()
+        try:
+            process.start()
+        finally:
+            if sys.stderr.isatty():
+                from pantau.progress import stop_progress
+
+                stop_progress()
     summaries = load_summaries(db_path, run_id)
     seen = {s.source for s in summaries}
     for name in names:

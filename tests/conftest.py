@@ -18,6 +18,10 @@ def run_pantau(*args: str, env: dict | None = None, timeout: int = 240, cwd: Pat
     """Run the real `pantau` CLI in a subprocess (Scrapy's reactor cannot restart in-process)."""
     full_env = {**os.environ, **(env or {})}
     full_env.setdefault("PANTAU_RETRY_BASE_SECONDS", "0")
+    full_env.setdefault(
+        "PANTAU_SCRAPY_SETTINGS",
+        '{"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": false, "CONCURRENT_REQUESTS_PER_DOMAIN": 8}',
+    )
     return subprocess.run(
         [*PANTAU, *args],
         capture_output=True,
