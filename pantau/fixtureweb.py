@@ -497,8 +497,9 @@ class FixtureWeb:
             resp = _Response(
                 500, f"fixtureweb error: {exc!r}".encode(), "text/plain; charset=utf-8"
             )
+        etag = self._etag(resp.body)
         if resp.status == 200:
-            resp = self._conditional(req, resp)
+            resp = self._conditional(req, resp, etag)
         with self._lock:
             self.request_log.append((site, logged, resp.status))
         try:
@@ -507,7 +508,7 @@ class FixtureWeb:
                 req.send_header("Content-Type", resp.ctype)
                 req.send_header("Content-Length", str(len(resp.body)))
             if resp.status in (200, 304) and resp.last_modified is not None:
-                req.send_header("ETag", self._etag(resp.body))
+                req.send_header("ETag", etag)
                 req.send_header("Last-Modified", http_date(resp.last_modified))
                 req.send_header("Cache-Control", "no-cache")
             for k, v in resp.headers.items():
@@ -522,10 +523,9 @@ class FixtureWeb:
     def _etag(body: bytes) -> str:
         return '"' + hashlib.sha1(body).hexdigest()[:20] + '"'
 
-    def _conditional(self, req: BaseHTTPRequestHandler, resp: _Response) -> _Response:
+    def _conditional(self, req: BaseHTTPRequestHandler, resp: _Response, etag: str) -> _Response:
         """304 when If-None-Match names our ETag, or (without it) If-Modified-Since is not older
         than Last-Modified (RFC 9110 13.2.2: If-None-Match wins)."""
-        etag = self._etag(resp.body)
         inm = req.headers.get("If-None-Match")
         ims = req.headers.get("If-Modified-Since")
         not_modified = False
@@ -608,10 +608,9 @@ class FixtureWeb:
         per_file = meta.get("last_modified_files", {})
         if file_path in per_file:
             return parse_time(per_file[file_path])
+        name = file_path.lstrip("/")
         for a in meta["articles"]:
-            if path_candidates(a["path"])[0] == file_path.lstrip("/") or any(
-                c == file_path.lstrip("/") for c in path_candidates(a["path"])
-            ):
+            if name in path_candidates(a["path"]):
                 return _item_time(a)
         return parse_time(meta.get("last_modified"))
 
