@@ -1,0 +1,417 @@
+"""Indonesian news cleaning passes over the paragraph list trafilatura extracted.
+
+Trafilatura finds the body; these passes remove what Indonesian templates put *inside* it:
+"Baca juga" links, captions and credits, bylines (kept as metadata), tag lines, counters,
+share/comment furniture, pagination, header blocks before the dateline, and repeated blocks.
+Each pass prefers structure (link density, position, repetition, shape of the line) over
+strings from one outlet; the phrase table lives in `pipeline.cleaning_rules`.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from lxml import etree
+
+from pipeline import cleaning_rules as R
+from pipeline.models import Removal
+
+_WS = re.compile(r"\s+")
+_SENTENCE_END = re.compile(r"[.!?…\"”’')\]]\W{0,2}$")
+_SIGNATURE = re.compile(r"^\((?:[\w*.' ]{1,30}/)*[\w*.' ]{1,30}\)$")
+_SIGNATURE_END = re.compile(r"\((?=[^)]*[^\W\d_])(?:[\w*.' ]{1,30}/)+[\w*.' ]{1,30}\)\W{0,2}$")
+_BYLINE_ANYWHERE = re.compile(
+    r"\b(?P<field>penulis|pewarta|reporter|editor|penyunting)\s*:\s*(?P<name>[^|:()\n]{2,60}?)"
+    r"\s*(?=\||$|\b(?:penulis|pewarta|reporter|editor|penyunting)\b)",
+    re.IGNORECASE,
+)
+_FIELD = {
+    "penulis": "author",
+    "pewarta": "author",
+    "reporter": "author",
+    "editor": "editor",
+    "penyunting": "editor",
+}
+_LETTER = re.compile(r"[^\W\d_]")
+_CAPTION = re.compile(R.CAPTION_CREDIT, re.IGNORECASE)
+_CREDIT_LINE = re.compile(R.CREDIT_LINE)
+_DATELINES = [re.compile(p) for p in R.DATELINE_PATTERNS]
+_BYLINES = [(f, re.compile(rx, re.IGNORECASE)) for f, rx in R.BYLINE_RULES]
+_BLOCK_TAGS = frozenset({"p", "head", "list", "item", "table", "row", "quote", "div"})
+_PIPES = re.compile(r"\s*\|\s*")
+
+
+@dataclass
+class Block:
+    """One paragraph-level unit of the extracted body."""
+
+    tag: str
+    text: str
+    link_chars: int = 0
+
+    @property
+    def words(self) -> int:
+        return len(self.text.split())
+
+    @property
+    def link_density(self) -> float:
+        return self.link_chars / max(1, len(self.text))
+
+
+@dataclass
+class Cleaned:
+    """Result of cleaning: kept blocks, metadata found in bylines, and what was removed."""
+
+    blocks: list[Block]
+    meta: dict[str, str] = field(default_factory=dict)
+    removed: list[Removal] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(b.text for b in self.blocks)
+
+
+@lru_cache(maxsize=4096)
+def norm(text: str) -> str:
+    """Comparison key: case-folded, accents and punctuation dropped, spaces collapsed."""
+    text = unicodedata.normalize("NFKD", text).casefold()
+    text = "".join(c for c in text if c.isalnum() or c.isspace())
+    return _WS.sub(" ", text).strip()
+
+
+# --- pruning the page before extraction ------------------------------------------------------
+
+
+def _drop_element(el: etree._Element) -> None:
+    """Remove an element but keep its tail text (the words after it belong to its parent)."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    if el.tail and el.tail.strip():
+        prev = el.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + el.tail
+        else:
+            parent.text = (parent.text or "") + el.tail
+    parent.remove(el)
+
+
+def _short_text(el: etree._Element, limit: int = 40) -> str | None:
+    """The element's text if shorter than `limit` characters, else None (stops reading early)."""
+    out: list[str] = []
+    n = 0
+    for t in el.itertext():
+        n += len(t.strip())
+        if n >= limit:
+            return None
+        out.append(t)
+    return " ".join("".join(out).split())
+
+
+_LABELS = frozenset(R.RELATED_LABELS)
+
+
+def _is_label_box(el: etree._Element) -> bool:
+    """A container opened by a short related-stories label and holding no long paragraph."""
+    first = el[0]
+    if not isinstance(first.tag, str):
+        return False
+    label = _short_text(first)
+    if not label:
+        return False
+    label = label.casefold().rstrip(" :")
+    if label not in _LABELS:
+        return False
+    return not any(len(p.text_content()) > 300 for p in el.iter("p"))
+
+
+def prune_tree(tree: etree._Element, template: str = "generic") -> etree._Element:
+    """A copy of the page without the furniture the prune rules name (one pass over the tree).
+
+    Equivalent to `cleaning_rules.prune_xpaths(template)` minus its "xpaths" part, which is left
+    to trafilatura's prune_xpath.
+    """
+    rules = R.prune_rules(template)
+    classes = frozenset(rules.get("classes", []))
+    prefixes = tuple(rules.get("prefixes", []))
+    ids = frozenset(rules.get("ids", []))
+    tree = copy.deepcopy(tree)
+    doomed = []
+    for el in tree.iter(etree.Element):
+        cls = el.get("class")
+        if cls:
+            tokens = cls.split()
+            if classes.intersection(tokens) or (
+                prefixes and any(t.startswith(prefixes) for t in tokens)
+            ):
+                doomed.append(el)
+                continue
+        ident = el.get("id")
+        if ident and (ident in ids or (prefixes and ident.startswith(prefixes))):
+            doomed.append(el)
+            continue
+        if el.tag in ("div", "section", "aside", "ul") and len(el) and _is_label_box(el):
+            doomed.append(el)
+    for el in doomed:
+        if el.getparent() is not None:
+            _drop_element(el)
+    return tree
+
+
+# --- tree -> blocks -----------------------------------------------------------------------------
+
+
+def _segments(el: etree._Element) -> list[tuple[str, int]]:
+    """Text of an element split at line breaks (<lb/>), with the link characters of each part.
+
+    Many templates write the whole body as one element with <br> between paragraphs.
+    """
+    parts: list[list[str]] = [[]]
+    links = [0]
+
+    def walk(e: etree._Element, in_ref: bool) -> None:
+        if e.tag == "lb":
+            parts.append([])
+            links.append(0)
+        elif e is not el and e.tag in _BLOCK_TAGS:
+            for t, lk in _segments(e) if e.tag != "row" else [_row_text(e)]:
+                parts.append([t])
+                links.append(lk)
+            parts.append([])
+            links.append(0)
+        else:
+            here = in_ref or e.tag == "ref"
+            if e.text:
+                parts[-1].append(e.text)
+                links[-1] += len(e.text.strip()) if here else 0
+            for child in e:
+                walk(child, here)
+        if e.tail and e is not el:
+            parts[-1].append(e.tail)
+            links[-1] += len(e.tail.strip()) if in_ref else 0
+
+    walk(el, False)
+    out = []
+    for chunk, lk in zip(parts, links, strict=True):
+        text = _WS.sub(" ", "".join(chunk)).strip()
+        if text:
+            out.append((text, min(lk, len(text))))
+    return out
+
+
+def _row_text(row: etree._Element) -> tuple[str, int]:
+    cells = [_WS.sub(" ", "".join(c.itertext())).strip() for c in row]
+    links = sum(len("".join(r.itertext())) for r in row.iter("ref"))
+    return " | ".join(c for c in cells if c), links
+
+
+def _text_of(el: etree._Element) -> tuple[str, int]:
+    segs = _segments(el)
+    return " ".join(t for t, _ in segs), sum(lk for _, lk in segs)
+
+
+def blocks_from_body(body: etree._Element | None) -> list[Block]:
+    """Flatten trafilatura's output tree into blocks (list items and table rows one each)."""
+    out: list[Block] = []
+    if body is None:
+        return out
+    for el in body:
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if tag == "list":
+            children = [c for c in el.iter("item")] or [el]
+            for item in children:
+                out.extend(Block("item", t, lk) for t, lk in _segments(item))
+        elif tag == "table":
+            for row in el.iter("row"):
+                t, lk = _row_text(row)
+                out.append(Block("row", t, lk))
+        elif tag == "quote" and len(el) and all(c.tag == "p" for c in el):
+            for p in el:
+                out.extend(Block("quote", t, lk) for t, lk in _segments(p))
+        elif tag == "graphic":
+            continue
+        else:
+            out.extend(Block(tag or "p", t, lk) for t, lk in _segments(el))
+    return [b for b in out if b.text]
+
+
+# --- the passes ---------------------------------------------------------------------------------
+
+
+class _Cleaner:
+    def __init__(self, template: str, title: str | None, explain: bool) -> None:
+        self.rules = R.line_rules(template)
+        self.title_key = norm(title) if title else ""
+        self.explain = explain
+        self.meta: dict[str, str] = {}
+        self.removed: list[Removal] = []
+
+    def drop(self, rule: str, block: Block) -> None:
+        self.removed.append(Removal(rule, block.text))
+        # a removed header line may still carry the byline ("Senin 21:14 Penulis: X | Editor: Y")
+        if block.words <= 24 and not rule.startswith("byline"):
+            for m in _BYLINE_ANYWHERE.finditer(block.text):
+                name = m.group("name").strip(" .,")
+                if name:
+                    self.meta.setdefault(_FIELD[m.group("field").lower()], name)
+
+    # a single line: which rule (if any) says it is furniture
+    def line_rule(self, b: Block) -> str | None:
+        text = b.text
+        if not _LETTER.search(text):
+            return "no_letters"
+        for field_, rx in _BYLINES:
+            m = rx.match(_PIPES.sub(" : ", text) if "|" in text else text)
+            if m and b.words <= 14:
+                name = m.group("name").strip(" :|")
+                if field_ in ("author", "editor") and name:
+                    self.meta.setdefault(field_, name)
+                return f"byline_{field_}"
+        for name, rx in self.rules:
+            if rx.search(text):
+                # a long paragraph that merely mentions a label word is content
+                if b.words > 40 and name not in ("syndication", "follow_us"):
+                    continue
+                return name
+        if b.link_density >= R.LINK_DENSITY_MAX and b.words <= R.LINK_LINE_MAX_WORDS:
+            return "link_line"
+        if b.words <= 50 and _CAPTION.search(text) and not any(rx.match(text) for rx in _DATELINES):
+            return "caption"
+        if _CREDIT_LINE.match(text) and sum(c.isupper() for c in text) >= 4:
+            return "photo_credit"
+        if self.title_key and norm(text) == self.title_key:
+            return "title_repeat"
+        return None
+
+    def lines(self, blocks: list[Block]) -> list[Block]:
+        kept: list[Block] = []
+        following_label = False
+        prev_rule: str | None = None
+        for b in blocks:
+            rule = self.line_rule(b)
+            if rule is None and following_label and self._is_list_like(b):
+                rule = "related_block"
+            # the words under a lone credit line ("KOMPAS.com/ISTIMEWA") describe the photo
+            if rule is None and prev_rule == "photo_credit" and b.words <= 45:
+                rule = "caption"
+            prev_rule = rule
+            if rule is not None:
+                self.drop(rule, b)
+                # a bare label ("Baca Juga", "Berita Terkait") heads a list of links
+                if rule in ("read_also", "related_heading") and b.words <= 4:
+                    following_label = True
+                continue
+            following_label = False
+            kept.append(b)
+        return kept
+
+    @staticmethod
+    def _is_list_like(b: Block) -> bool:
+        return b.link_density >= 0.5 or (b.words <= 15 and not _SENTENCE_END.search(b.text))
+
+    def header_zone(self, blocks: list[Block]) -> list[Block]:
+        """Drop the title/excerpt/caption blocks a template prints before the dateline."""
+        for i, b in enumerate(blocks[: R.HEADER_ZONE_MAX_BLOCKS]):
+            if any(rx.match(b.text) for rx in _DATELINES):
+                before = blocks[:i]
+                if before and sum(x.words for x in before) <= R.HEADER_ZONE_MAX_WORDS:
+                    for x in before:
+                        self.drop("header_zone", x)
+                    return blocks[i:]
+                return blocks
+        return blocks
+
+    def duplicates(
+        self, blocks: list[Block], seen: set[str] | None = None, min_words: int = R.DEDUP_MIN_WORDS
+    ) -> list[Block]:
+        """Keep the first copy of repeated paragraphs, and drop a whole repeated run."""
+        seen = set() if seen is None else seen
+        keys = [norm(b.text) for b in blocks]
+        first: dict[str, int] = {}
+        repeat = [False] * len(blocks)
+        for i, k in enumerate(keys):
+            if k in seen or k in first:
+                repeat[i] = True
+            else:
+                first[k] = i
+        drop = [False] * len(blocks)
+        i = 0
+        while i < len(blocks):
+            if repeat[i]:
+                j = i
+                while j < len(blocks) and repeat[j]:
+                    j += 1
+                run = j - i
+                for k in range(i, j):
+                    if run >= R.DUPLICATE_RUN or blocks[k].words >= min_words:
+                        drop[k] = True
+                i = j
+            else:
+                i += 1
+        # a body printed twice often has its short lines (labels) interleaved: catch the run
+        # by looking at how much of the tail after the first long repeat is itself repeated
+        kept = []
+        for b, d, k in zip(blocks, drop, keys, strict=True):
+            if d:
+                self.drop("duplicate", b)
+            else:
+                kept.append(b)
+                seen.add(k)
+        return kept
+
+    def tail(self, blocks: list[Block]) -> list[Block]:
+        """Strip body-end furniture: short unpunctuated lines, and promos after a signature."""
+        # promo text after a reporter signature such as "(mdk/ank)" at the very end
+        for i in range(len(blocks) - 1, max(-1, len(blocks) - 6), -1):
+            sig = _SIGNATURE.match(blocks[i].text) or _SIGNATURE_END.search(blocks[i].text)
+            if sig and i >= len(blocks) * 0.6:
+                after = blocks[i + 1 :]
+                if after and sum(b.words for b in after) <= 60:
+                    for b in after:
+                        self.drop("after_signature", b)
+                    blocks = blocks[: i + 1]
+                break
+        while blocks:
+            b = blocks[-1]
+            if _SIGNATURE.match(b.text) or _SIGNATURE_END.search(b.text):
+                break
+            short = b.words <= R.TAIL_MAX_WORDS and not _SENTENCE_END.search(b.text)
+            if (short and b.tag not in ("item",)) or b.link_density >= 0.5:
+                self.drop("tail_furniture", b)
+                blocks = blocks[:-1]
+                continue
+            break
+        return blocks
+
+
+def clean_blocks(
+    pages: list[list[Block]],
+    *,
+    template: str = "generic",
+    title: str | None = None,
+    explain: bool = False,
+) -> Cleaned:
+    """Run every pass over the blocks of each page, then stitch pages in order.
+
+    Paragraphs repeated across pages (a template's header or excerpt printed on every page)
+    are kept once; furniture removed on page 1 is also removed where it recurs later.
+    """
+    c = _Cleaner(template, title, explain)
+    stitched: list[Block] = []
+    seen: set[str] = set()
+    for n, blocks in enumerate(pages):
+        blocks = c.lines(blocks)
+        if n == 0:
+            blocks = c.header_zone(blocks)
+        # on pages 2..n a template's header (excerpt, reporter box) recurs: any repeat goes
+        blocks = c.duplicates(blocks, seen if n else None, 2 if n else R.DEDUP_MIN_WORDS)
+        if n == 0:
+            seen.update(norm(b.text) for b in blocks)
+            seen.update(norm(r.text) for r in c.removed if len(r.text.split()) >= 2)
+        stitched.extend(blocks)
+    stitched = c.tail(stitched)
+    return Cleaned(stitched, c.meta, c.removed if explain else [])

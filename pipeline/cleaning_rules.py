@@ -1,0 +1,308 @@
+"""The one table of cleaning rules: phrase patterns and prune XPaths, per template.
+
+Everything an editor may want to tune lives here, as data, so a new outlet is usually one more
+entry rather than new code. Most rules are *generic*: label words ("Baca juga", "Editor:") that
+every Indonesian newsroom uses, and CSS-class families that CMSs share. Template entries only
+add to the generic ones; they never replace them.
+
+Structural passes (link density, header zone before the dateline, repeated blocks, body-end
+furniture) are code in `pipeline.cleaning`; their thresholds are at the bottom of this file.
+"""
+
+from __future__ import annotations
+
+import re
+
+
+def _cls(*tokens: str) -> str:
+    """XPath test: the element's class contains one of these tokens as a whole word."""
+    return " or ".join(
+        f"contains(concat(' ', normalize-space(@class), ' '), ' {t} ')" for t in tokens
+    )
+
+
+def _cls_prefix(*prefixes: str) -> str:
+    """XPath test: some class (or id) starts with one of these prefixes."""
+    parts = []
+    for p in prefixes:
+        parts.append(f"contains(concat(' ', normalize-space(@class)), ' {p}')")
+        parts.append(f"starts-with(@id, '{p}')")
+    return " or ".join(parts)
+
+
+_UP, _LO = "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz"
+
+# Headings that open a box of other stories ("Berita Lainnya" + a list of teasers).
+RELATED_LABELS = [
+    "baca juga",
+    "berita lainnya",
+    "berita terkait",
+    "artikel terkait",
+    "artikel lainnya",
+    "berita terkini",
+    "berita terbaru",
+    "artikel terbaru",
+    "terpopuler",
+    "populer",
+    "rekomendasi",
+    "pilihan editor",
+    "pilihan redaksi",
+    "headline",
+    "topik terkait",
+    "berita populer",
+    "most popular",
+    "related",
+    "lihat juga",
+    "simak juga",
+    "video terkait",
+]
+
+
+def _label_box() -> str:
+    """XPath: a container whose first child is a short related-stories label, and which holds
+    no long paragraph (so an article body that happens to start with such a word survives)."""
+    label = f"translate(normalize-space(.), '{_UP}', '{_LO}')"
+    tests = " or ".join(f"{label}='{w}' or starts-with({label}, '{w}:')" for w in RELATED_LABELS)
+    return (
+        "//*[self::div or self::section or self::aside or self::ul]"
+        f"[*[1][string-length(normalize-space(.)) < 40 and ({tests})]]"
+        "[not(.//p[string-length(normalize-space(.)) > 300])]"
+    )
+
+
+# --- prune rules (elements removed before trafilatura sees the page) ---------------------------
+# Per template: whole class tokens, class/id prefixes, ids, and structural XPaths. Class and id
+# rules are applied in one Python pass over the tree (`pipeline.cleaning.prune_tree`); they are
+# the same rules `prune_xpaths()` spells as XPath, which costs ~10x more to evaluate. The XPaths
+# of "xpaths" are handed to trafilatura's prune_xpath as they are.
+
+PRUNE: dict[str, dict[str, list[str]]] = {
+    "generic": {
+        "classes": [
+            # captions and credits of photos
+            "caption",
+            "wp-caption-text",
+            "photo-caption",
+            "img-caption",
+            "credit",
+            # tag lists, related posts, comment widgets, view counters
+            "tags",
+            "tag-list",
+            "post-tags",
+            "tagcloud",
+            "sharedaddy",
+            "jp-relatedposts",
+            "comments",
+            "comment-respond",
+            "comments-area",
+            "post-views",
+            "views",
+            "breadcrumb",
+            "breadcrumbs",
+            "pagination",
+            "paging",
+            "page-numbers",
+            # "today" widgets in site headers (date and weather) fool date extraction and leak
+            "td-weather-top-widget",
+            "td_data_time",
+            "header-date",
+            "weather",
+        ],
+        "prefixes": ["baca-juga", "bacajuga", "related", "share", "social-share"],
+        "ids": ["comments", "respond", "disqus_thread"],
+        "xpaths": ["//figcaption", "//aside", "//nav", "//footer", "//form"],
+    },
+    "wordpress": {
+        "classes": [
+            "td-post-sharing",
+            "td-post-source-tags",
+            "td-post-next-prev",
+            "td-author-name",
+            "td-post-views",
+            "td-related-title",
+            "td_block_related_posts",
+            "entry-meta",
+            "post-meta",
+            "jeg_share_button",
+            "jeg_post_tags",
+            "post-navigation",
+            "nav-links",
+            "author-box",
+            "yarpp-related",
+        ],
+    },
+    "tribun": {
+        "classes": ["paging", "bottom-comment", "sharecot", "socmed"],
+        "xpaths": ["//*[@id='article_con']//*[starts-with(normalize-space(.), 'Baca:')]"],
+    },
+    "antara": {"classes": ["tags-wrapper", "quick-share", "blog-tags"]},
+    "kompas": {"classes": ["read__others", "kcm__others", "read__tagging", "ads-partner-wrap"]},
+    "detik": {
+        "classes": ["list_berita_terkait", "box_tag", "newstag", "detikcom-box", "lihatjg"],
+        "xpaths": [
+            f"//*[{_cls('list', 'list_feed', 'newsfeed', 'box_terkait', 'lbl_pop')}]"
+            "[not(ancestor-or-self::*[@id='detikdetailtext'])]",
+        ],
+    },
+}
+
+
+def prune_rules(template: str) -> dict[str, list[str]]:
+    """Generic prune rules merged with the template's own."""
+    out: dict[str, list[str]] = {k: list(v) for k, v in PRUNE["generic"].items()}
+    if template != "generic":
+        for k, v in PRUNE.get(template, {}).items():
+            out.setdefault(k, []).extend(v)
+    return out
+
+
+def prune_xpaths(template: str) -> list[str]:
+    """All prune rules of a template spelt as XPath (the slow but self-contained form)."""
+    r = prune_rules(template)
+    out = list(r.get("xpaths", []))
+    if r.get("classes"):
+        out.append(f"//*[{_cls(*r['classes'])}]")
+    if r.get("prefixes"):
+        out.append(f"//*[{_cls_prefix(*r['prefixes'])}]")
+    if r.get("ids"):
+        out.append("//*[" + " or ".join(f"@id='{i}'" for i in r["ids"]) + "]")
+    out.append(_label_box())
+    return out
+
+
+# --- phrase rules (applied to each paragraph of the extracted body) ---------------------------
+# (rule name, regex) ; a paragraph matching the regex is furniture and removed whole.
+
+_DASH = r"[-–—:]"
+
+LINE_RULES: dict[str, list[tuple[str, str]]] = {
+    "generic": [
+        # "Baca juga: <title>", "Baca: <title>", "Simak juga", "Lihat juga", "Berita/Artikel Terkait"
+        (
+            "read_also",
+            r"^\W{0,3}(baca|simak|lihat|cek|klik)( juga| pula| selengkapnya| selanjutnya"
+            r"| berita| artikel| video)*\s*(ini|lainnya|di sini)?\s*[:>»\-–—]?(\s|$)",
+        ),
+        (
+            "related_heading",
+            r"^\W{0,3}(berita|artikel|topik|video|foto|konten|tulisan|info)"
+            r"( yang)? (terkait|lainnya|terpopuler|terbaru|terkini|pilihan|menarik|rekomendasi)"
+            r"\b.{0,60}$",
+        ),
+        ("related_heading", r"^\W{0,3}(terpopuler|terkini|trending|populer|rekomendasi)\W{0,3}$"),
+        ("syndication", r"^\W{0,3}artikel ini (telah|sudah) (tayang|terbit|dimuat)"),
+        ("follow_us", r"(dapatkan|ikuti) (update|berita|informasi|kabar).{0,120}google news"),
+        ("follow_us", r"^\W{0,3}(ikuti|follow) (kami|kita|akun)\b.{0,80}$"),
+        ("ad_marker", r"^\W{0,3}(advertisements?|iklan|sponsored|scroll to continue.*)\W{0,3}$"),
+        ("ad_marker", r"^\W{0,3}(scroll|gulir) (ke bawah|untuk|to)\b.{0,60}$"),
+        (
+            "view_counter",
+            r"\b\d[\d.,]*\s*(x\s*)?(dilihat|kali dilihat|kali dibaca|views?|pembaca)\W*$",
+        ),
+        ("share_bar", r"^\W{0,3}(share|bagikan|bagikan artikel|share this|tweet|whatsapp)\W{0,3}$"),
+        (
+            "comment_widget",
+            r"^\W{0,3}(tinggalkan balasan|tinggalkan komentar|komentar|komentari|kirim komentar"
+            r"|beri komentar|leave a reply|\d+ komentar|berikan komentar).{0,60}$",
+        ),
+        ("copyright", r"(©|\(c\)|copyright\b).{0,120}$"),
+        ("copyright", r"^.{0,80}all rights? reserved\W*$"),
+        ("pagination", r"^\W{0,3}halaman(\s*(\d+|selanjutnya|berikutnya|sebelumnya|:))*\W*$"),
+        ("pagination", r"^\W{0,3}(\d\s*){2,12}$"),
+        ("pagination", r"^\W{0,3}(selanjutnya|berikutnya|next|sebelumnya|prev|load more)\W{0,6}$"),
+        ("pagination", r"^\W{0,3}(tampilkan semua|lihat semua|show all)\b.{0,40}$"),
+        ("video_promo", r"^\W{0,3}(cek|tonton|saksikan|simak) video\b.{0,80}$"),
+        # a headline in a list, stamped with its date: "Kamis, 05/11/2015 09:25 WIB Judul ..."
+        (
+            "dated_headline",
+            r"^\W{0,3}\d{0,2}\s*(senin|selasa|rabu|kamis|jumat|jum'at|sabtu|minggu),?\s+"
+            r"\d{1,2}[/ -]\w+[/ -]\d{2,4},?\s+\d{1,2}[:.]\d\d\b.{0,140}$",
+        ),
+        ("hashtag_line", r"^(#\w+\s*){1,8}$"),
+        ("tag_line", r"^\W{0,3}(tags?|topik|kata kunci|keywords?|label)\s*[:#]"),
+        ("credit_only", r"^\(?(foto|photo|ilustrasi|sumber foto|dok|dokumentasi)\s*[:/].{0,80}$"),
+    ],
+    "wordpress": [
+        ("related_heading", r"^\W{0,3}(related posts?|you may also like|baca lainnya)\W*$"),
+    ],
+    "tribun": [
+        ("citizen_reporter", r"^\W{0,3}citizen reporter\W*$"),
+        ("pagination", r"^\W{0,3}(lihat|baca) (halaman|artikel) (selanjutnya|utuh|lengkap)\b.*$"),
+    ],
+    "antara": [],
+    "kompas": [
+        ("read_also", r"^\W{0,3}kompas\.com\s*-\s*$"),
+    ],
+    "detik": [
+        ("read_also", r"^\W{0,3}(simak juga|lihat juga|tonton juga)\b.*$"),
+    ],
+}
+
+# Byline lines: moved into metadata (author/editor), never kept in the text.
+# (field, regex with a 'name' group); "Penulis: X", "Editor: Y", "Pewarta: Z", "(Penulis: X)".
+BYLINE_RULES: list[tuple[str, str]] = [
+    (
+        "author",
+        r"^\W{0,3}(penulis|pewarta|reporter|wartawan|laporan wartawan|kontributor|oleh)"
+        r"\s*[:|]?\s*[:|]\s*(?P<name>[^|]{2,80}?)\W*$",
+    ),
+    (
+        "editor",
+        r"^\W{0,3}(editor|penyunting|redaktur|editing)\s*[:|]?\s*[:|]\s*(?P<name>[^|]{2,80}?)\W*$",
+    ),
+    ("source", r"^\W{0,3}(sumber|source)\s*[:|]\s*(?P<name>.{2,80}?)\W*$"),
+    (
+        "photo",
+        r"^\W{0,3}(foto|fotografer|video|videografer|grafis)\s*[:|]\s*(?P<name>.{2,60}?)\W*$",
+    ),
+]
+
+# A photo caption: a paragraph ending in a credit such as "(Foto Antara Kalteng/Gusti Jainal)",
+# "(ANTARA FOTO/Budi)", "Foto: Grammy", "(Dok. Humas)", "(Istimewa)".
+CAPTION_CREDIT = (
+    r"(\((foto|antara foto|antara|dok\.?|dokumentasi|istimewa|ist|ilustrasi|sumber)"
+    r"\b[^()]{0,60}\)|\b(foto|photo|dok|sumber foto)\s*:\s*[\w .,/@&-]{2,50})\W{0,3}$"
+)
+
+# A credit line on its own: "TRIBUNPONTIANAK.CO.ID/ISTIMEWA", "ANTARA/Gusti", "KOMPAS.com/Ira".
+CREDIT_LINE = r"^[A-Z0-9][A-Za-z0-9 .&-]{1,40}(\.[A-Za-z]{2,6})*\s?/\s?[A-Za-z][\w .,'-]{1,40}$"
+
+# Datelines that open an Indonesian news body; blocks before it are header furniture.
+DATELINE_PATTERNS: list[str] = [
+    # "PALANGKA RAYA – ...", "PONTIANAK -Kepala", "BANDUNG BARAT – ...", "KUTA, KOMPAS.com — ..."
+    r"^[A-Z][A-Z.'’ ]{2,40}(,\s*[A-Za-z0-9]+\.(?i:com|co\.id|id|net))?\s*(\([^)]{2,40}\))?\s*[-–—]{1,2}",
+    # "Sukamara (Antara Kalteng) - ...", "Mataram, NTB (ANTARA News) - ...", "Bengkulu, (Site.com)"
+    r"^[A-Z][\w.'’ ]{1,30}(,\s*[\w ]{2,30})?,?\s*\([^)]{2,40}\)\s*([-–—]{1,2}|\s)",
+    # "TRIBUNSOLO.COM, JAKARTA -- ...", "REPUBLIKA.CO.ID, JAKARTA -- ", "Liputan6.com, Jakarta - "
+    r"^[A-Za-z0-9]+\.(?i:com|co\.id|id|net)\s*,\s*[A-Za-z][\w ]{1,30}\s*([-–—]{1,2}|\s)",
+    # "Merdeka.com - ...", "VIVA.co.id – ..."
+    r"^[A-Za-z0-9]+\.(?i:com|co\.id|id|net)\s*[-–—]{1,2}",
+    # "Ratatotok – Pemerintah ..." (Title-case place, spaced dash)
+    r"^[A-Z][a-z]+( [A-Z][a-z]+){0,2} [–—-] [A-Z]",
+]
+
+# Words that mark Indonesian text (for the language field).
+ID_STOPWORDS = frozenset(
+    "yang dan di dengan untuk ini itu dari dalam tidak akan pada juga ke karena oleh adalah "
+    "sebagai bahwa atau kami mereka telah sudah bisa ada saat tersebut kata menurut".split()
+)
+
+# --- thresholds of the structural passes --------------------------------------------------------
+LINK_DENSITY_MAX = 0.6  # a short paragraph mostly made of link text is a related-link line
+LINK_LINE_MAX_WORDS = 30  # ...when it has at most this many words
+HEADER_ZONE_MAX_BLOCKS = 10  # the dateline must come within the first N blocks
+HEADER_ZONE_MAX_WORDS = 120  # and what precedes it must be this short to be dropped
+TAIL_MAX_WORDS = 14  # body-end lines at most this long, without a sentence ending, are furniture
+DEDUP_MIN_WORDS = 5  # single repeated paragraphs shorter than this are kept (e.g. '"Ya," katanya.')
+DUPLICATE_RUN = 3  # a run of this many repeated paragraphs is a body printed twice: drop all
+
+
+def line_rules(template: str) -> list[tuple[str, re.Pattern[str]]]:
+    """Compiled (rule name, pattern) pairs: generic first, then the template's."""
+    rules = list(LINE_RULES["generic"])
+    if template != "generic":
+        rules += LINE_RULES.get(template, [])
+    return [(name, re.compile(rx, re.IGNORECASE)) for name, rx in rules]
+
+
+TEMPLATES = tuple(PRUNE)

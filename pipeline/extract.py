@@ -1,0 +1,386 @@
+"""Clean text and metadata of one Indonesian news page: the entry point of extraction.
+
+The page is parsed once with lxml; that tree feeds the page-kind check, the metadata readers,
+trafilatura (which copies it before pruning) and date resolution. Trafilatura finds the body;
+`pipeline.cleaning` removes the furniture Indonesian templates put inside it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from datetime import UTC, datetime
+from functools import lru_cache
+from urllib.parse import urljoin, urlsplit
+
+import lxml.html
+from lxml import etree
+
+from pipeline import cleaning_rules as R
+from pipeline.canonical import _registrable_labels, canonicalize_url
+from pipeline.cleaning import Block, blocks_from_body, clean_blocks, norm, prune_tree
+from pipeline.models import ExtractedArticle
+from pipeline.pagekind import page_kind as _page_kind
+from pipeline.regions import refine_region
+
+log = logging.getLogger(__name__)
+
+MIN_WORDS = 25  # a body shorter than this is no usable article text
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w:.-]+)""", re.I)
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
+_TITLE_SEP = re.compile(r"\s+[|\-–—:»•]\s+|\s*\|\s*")
+_ID_WORD = re.compile(r"[a-z]+")
+
+__all__ = ["extract_article", "page_kind", "warm_up"]
+
+
+# --- one-time setup -------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=2)
+def _options(with_metadata: bool = True):  # noqa: ANN202 - trafilatura type, imported lazily
+    """The single trafilatura options object (one with metadata, one for pages 2..n)."""
+    from trafilatura.settings import Extractor
+
+    return Extractor(
+        comments=False,
+        with_metadata=with_metadata,
+        links=True,  # kept so link density can be measured; links are not in the output text
+        formatting=False,
+        tables=True,
+        images=False,
+    )
+
+
+def warm_up() -> None:
+    """Import and initialise the heavy pieces once per process (trafilatura, htmldate, dates)."""
+    import trafilatura
+
+    _options(True)
+    _options(False)
+    html = (
+        "<html><head><title>Uji</title></head><body><article><h1>Uji</h1>"
+        + "<p>Ini adalah kalimat uji yang cukup panjang untuk diekstrak oleh trafilatura.</p>" * 5
+        + "</article></body></html>"
+    )
+    trafilatura.bare_extraction(lxml.html.fromstring(html), options=_options(True))
+    resolver = _date_resolver()
+    if resolver is not None:
+        try:
+            resolver(
+                lxml.html.fromstring(html), "Jakarta, Senin (7/10/2019)", "", datetime.now(UTC)
+            )
+        except Exception:  # noqa: BLE001 - warming up must never break a run
+            log.debug("date resolver warm-up failed", exc_info=True)
+
+
+def _date_resolver():  # noqa: ANN202
+    try:
+        from pipeline.dates import resolve_dates
+    except ImportError:  # written in parallel; extraction still works without dates
+        return None
+    return resolve_dates
+
+
+# --- decoding and parsing ---------------------------------------------------------------------
+
+
+def decode_html(html: str | bytes) -> str:
+    """Text of the page: bytes are decoded with the page's meta charset (else UTF-8, cp1252)."""
+    if isinstance(html, str):
+        return html
+    m = _META_CHARSET.search(html[:8192])
+    encodings = [m.group(1).decode("ascii", "ignore").lower()] if m else []
+    for enc in [*encodings, "utf-8"]:
+        try:
+            return html.decode(enc)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return html.decode("cp1252", errors="replace")
+
+
+def parse_html(html: str | bytes) -> etree._Element | None:
+    """One lxml tree for the whole page (None when there is no HTML)."""
+    text = _XML_DECL.sub("", decode_html(html))
+    if not text.strip():
+        return None
+    try:
+        tree = lxml.html.document_fromstring(text)
+    except (etree.ParserError, ValueError):
+        return None
+    # comments go, their tail text stays ("<p><!--StartFragment-->Komisi ..." lost its start)
+    etree.strip_tags(tree, etree.Comment)
+    return tree
+
+
+def page_kind(
+    html_or_tree: str | bytes | etree._Element, url: str, template: str = "generic"
+) -> str:
+    """ "article" | "listing" | "home" | "search" | "tag" | "gallery" | "other"."""
+    if not isinstance(html_or_tree, etree._Element):
+        html_or_tree = parse_html(html_or_tree)
+        if html_or_tree is None:
+            return "other"
+    return _page_kind(html_or_tree, url, template)
+
+
+# --- metadata readers -------------------------------------------------------------------------
+
+
+def _meta(tree: etree._Element, *names: str) -> str | None:
+    for name in names:
+        for val in tree.xpath(f"//meta[@property='{name}' or @name='{name}']/@content"):
+            val = " ".join(val.split())
+            if val:
+                return val
+    return None
+
+
+def _jsonld(tree: etree._Element) -> list[dict]:
+    out: list[dict] = []
+    for script in tree.xpath("//script[@type='application/ld+json']/text()"):
+        try:
+            data = json.loads(script)
+        except (json.JSONDecodeError, ValueError):
+            continue
+        stack = [data]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, dict):
+                out.append(item)
+                if isinstance(item.get("@graph"), list):
+                    stack.extend(item["@graph"])
+    return out
+
+
+def _jsonld_article(items: list[dict]) -> dict:
+    for item in items:
+        t = item.get("@type")
+        types = t if isinstance(t, list) else [t]
+        if any(isinstance(x, str) and x.lower().endswith(("article", "posting")) for x in types):
+            return item
+    return {}
+
+
+def _person_names(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return _person_names(value.get("name"))
+    if isinstance(value, list):
+        return [n for v in value for n in _person_names(v)]
+    return []
+
+
+def registrable_domain(url: str) -> str:
+    host = (urlsplit(url).hostname or "").lower()
+    labels = host.split(".")
+    return ".".join(labels[-_registrable_labels(host) :]) if host else ""
+
+
+def _squash(text: str) -> str:
+    return norm(text).replace(" ", "")
+
+
+def _site_like(segment: str, site_name: str | None, url: str) -> bool:
+    """Does this title segment name the site ("Antara News", "Tribunnews.com", "Tribun Solo")?"""
+    seg = _squash(segment)
+    if not seg:
+        return True
+    host = _squash(urlsplit(url).hostname or "")
+    brand = _squash(registrable_domain(url).split(".")[0])
+    if site_name and seg == _squash(site_name):
+        return True
+    if re.search(r"\.(com|co\.id|id|net|org)\s*$", segment.strip(), re.I):
+        return True
+    if len(segment.split()) <= 4 and (seg in host or (brand and brand in seg)):
+        return True
+    return False
+
+
+def clean_title(raw: str | None, site_name: str | None, url: str) -> str | None:
+    """A title without the site-name prefix or suffix, never the site name itself."""
+    if not raw:
+        return None
+    title = " ".join(raw.split())
+    # "KapanLagi.com: Judul" -- a domain-like prefix before a colon
+    m = re.match(r"^([\w-]+\.(?:com|co\.id|id|net))\s*:\s+(.+)$", title, re.I)
+    if m and _site_like(m.group(1), site_name, url):
+        title = m.group(2)
+    parts = _TITLE_SEP.split(title)
+    seps = _TITLE_SEP.findall(title)
+    while len(parts) > 1 and _site_like(parts[-1], site_name, url):
+        parts.pop()
+        seps.pop()
+    while len(parts) > 1 and _site_like(parts[0], site_name, url):
+        parts.pop(0)
+        seps.pop(0)
+    out = parts[0] + "".join(s + p for s, p in zip(seps, parts[1:], strict=True))
+    out = out.strip(" -|–—")
+    if not out or _site_like(out, site_name, url) and len(out.split()) <= 4:
+        return None
+    return out
+
+
+def _title(tree: etree._Element, ld: dict, site_name: str | None, url: str) -> str | None:
+    h1s = [" ".join(h.text_content().split()) for h in tree.iter("h1")]
+    candidates = [
+        _meta(tree, "og:title", "twitter:title"),
+        ld.get("headline") if isinstance(ld.get("headline"), str) else None,
+        *h1s,
+        " ".join(tree.findtext(".//title") or "".split()) or None,
+    ]
+    for cand in candidates:
+        t = clean_title(cand, site_name, url)
+        if t and len(t.split()) >= 2:
+            return t
+    return None
+
+
+def _site_name(tree: etree._Element, doc_site: str | None, url: str) -> str | None:
+    name = _meta(tree, "og:site_name", "application-name") or doc_site
+    if name and not name.startswith("http"):
+        return name
+    host = urlsplit(url).hostname or ""
+    return registrable_domain(url) or host or None
+
+
+def _canonical(tree: etree._Element, url: str) -> str:
+    """rel=canonical or og:url when it lies on the fetched page's registrable domain."""
+    for href in [
+        *tree.xpath("//link[@rel='canonical']/@href"),
+        *tree.xpath("//meta[@property='og:url']/@content"),
+    ]:
+        href = urljoin(url, href.strip())
+        if href.startswith("http") and registrable_domain(href) == registrable_domain(url):
+            return canonicalize_url(href)
+    return canonicalize_url(url) if url else url
+
+
+def _clean_person(name: str | None, site_name: str | None, url: str) -> str | None:
+    if not name:
+        return None
+    names = []
+    for part in re.split(r"\s*[;,]\s*|\s+dan\s+", name):
+        part = re.sub(r"^(oleh|by|penulis|reporter|pewarta)\s*:?\s*", "", part.strip(), flags=re.I)
+        part = re.sub(r"^kontributor(\s+[A-Z][\w-]*){1,3}$", "", part.strip())
+        part = part.strip(" .:|-")
+        if part and not _site_like(part, site_name, url) and not part.startswith("http"):
+            if len(part.split()) <= 6 and part not in names:
+                names.append(part)
+    return ", ".join(names) or None
+
+
+def _language(tree: etree._Element, text: str) -> str | None:
+    words = _ID_WORD.findall(text[:4000].lower())
+    if words:
+        hits = sum(w in R.ID_STOPWORDS for w in words)
+        if hits / len(words) >= 0.06:
+            return "id"
+    lang = (tree.get("lang") or _meta(tree, "og:locale", "language") or "").strip()
+    if lang:
+        return re.split(r"[-_]", lang)[0].lower()
+    return "id" if words else None
+
+
+# --- the entry point --------------------------------------------------------------------------
+
+
+def _body_blocks(tree: etree._Element, template: str, with_metadata: bool):  # noqa: ANN202
+    import trafilatura
+
+    pruned = prune_tree(tree, template)
+    doc = trafilatura.bare_extraction(
+        pruned, options=_options(with_metadata), prune_xpath=R.prune_rules(template)["xpaths"]
+    )
+    if doc is None:
+        return None, []
+    return doc, blocks_from_body(doc.body)
+
+
+def extract_article(
+    html: str | bytes,
+    url: str,
+    *,
+    fetched_at: datetime | None = None,
+    template: str = "generic",
+    source_region: str | None = None,
+    extra_pages: list[str] | None = None,
+    explain: bool = False,
+) -> ExtractedArticle | None:
+    """Clean text and metadata of an article page; None for index pages or pages without a body.
+
+    extra_pages holds the HTML of pages 2..n of a multi-page article, stitched in page order
+    (paragraphs repeated across pages are kept once).
+    """
+    fetched_at = fetched_at or datetime.now(UTC)
+    tree = parse_html(html)
+    if tree is None:
+        return None
+    kind = _page_kind(tree, url, template)
+    if kind != "article":
+        log.debug("not an article (%s): %s", kind, url)
+        return None
+
+    doc, blocks = _body_blocks(tree, template, True)
+    if doc is None:
+        return None
+    pages: list[list[Block]] = [blocks]
+    for extra in extra_pages or []:
+        extra_tree = parse_html(extra)
+        if extra_tree is not None:
+            _, more = _body_blocks(extra_tree, template, False)
+            pages.append(more)
+
+    ld = _jsonld_article(_jsonld(tree))
+    site_name = _site_name(tree, doc.sitename, url)
+    title = _title(tree, ld, site_name, url) or clean_title(doc.title, site_name, url)
+    cleaned = clean_blocks(pages, template=template, title=title, explain=explain)
+    text = cleaned.text
+    if len(text.split()) < MIN_WORDS:
+        return None
+
+    author = cleaned.meta.get("author")
+    if not author:
+        author = (
+            ", ".join(_person_names(ld.get("author")))
+            or _meta(tree, "author", "article:author", "dable:author")
+            or doc.author
+        )
+    author = _clean_person(author, site_name, url)
+    editor = cleaned.meta.get("editor")
+
+    canonical = _canonical(tree, url)
+    alternates = [url] if url and url != canonical else []
+
+    tags: list[str] = []
+    for raw in [*(doc.tags or []), *tree.xpath("//meta[@property='article:tag']/@content")]:
+        for t in raw.split(","):
+            t = t.strip()
+            if t and t not in tags:
+                tags.append(t)
+
+    art = ExtractedArticle(
+        url=canonical,
+        title=title,
+        text=text,
+        author=author,
+        editor=_clean_person(editor, site_name, url),
+        site_name=site_name,
+        language=_language(tree, text),
+        region=refine_region(source_region, title, text),
+        word_count=len(text.split()),
+        tags=tags[:30],
+        alternate_urls=alternates,
+        removed=cleaned.removed,
+    )
+    resolver = _date_resolver()
+    if resolver is not None:
+        dates = resolver(tree, text, url, fetched_at)
+        art.published_at = dates.published_at
+        art.published_at_source = dates.source
+        art.updated_at = dates.updated_at
+    return art
