@@ -136,9 +136,8 @@ def cmd_alerts(args: argparse.Namespace, level: int) -> int:
 
 
 def cmd_search(args: argparse.Namespace, level: int) -> int:
-    from pipeline.query import QuerySyntaxError
-
     from pantau.search import print_results, search_archive
+    from pipeline.query import QuerySyntaxError
 
     if not Path(args.db).exists():
         raise UsageError(f"no archive at {args.db}")

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from pipeline.extract import extract_article
-
 from pipeline.config import PantauConfig
+from pipeline.extract import extract_article
 from pipeline.matching import TopicMatcher
 from pipeline.storage import Archive, decompress
 

@@ -14,7 +14,6 @@ import sys
 from typing import Any
 
 from pipeline.query import parse_query
-
 from pipeline.storage import open_db
 
 COLUMNS = ["id", "published_at", "source", "region", "title", "url", "snippet"]
