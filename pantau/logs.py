@@ -34,6 +34,11 @@ class MaskingFormatter(logging.Formatter):
         return self.mask(super().format(record))
 
 
+def _quiet_scrapy_info(record: logging.LogRecord) -> bool:
+    """Scrapy's INFO lines (stats dumps, engine chatter) belong to -v; our summary says it all."""
+    return not (record.name.startswith("scrapy") and record.levelno < logging.WARNING)
+
+
 def configure_logging(level: int, fmt: str = "text", mask=lambda s: s) -> None:
     """Route every logger (Scrapy's included) to stderr in the chosen format."""
     root = logging.getLogger()
@@ -46,6 +51,8 @@ def configure_logging(level: int, fmt: str = "text", mask=lambda s: s) -> None:
         handler.setFormatter(
             MaskingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", mask)
         )
+    if level > logging.DEBUG:
+        handler.addFilter(_quiet_scrapy_info)
     root.addHandler(handler)
     root.setLevel(level)
     # Scrapy is chatty at INFO; its per-request lines are only useful when debugging.

@@ -219,16 +219,21 @@ def summarise_stats(stats: dict, reason: str = "finished") -> tuple[dict, str, s
     def get(key: str) -> int:
         return int(stats.get(key, 0) or 0)
 
-    errors = sum(
-        int(v or 0)
-        for k, v in stats.items()
-        if k.startswith("pantau/errors/")
-        or k == "spider_exceptions/count"
-        or k == "downloader/exception_count"
+    # A request robots.txt forbids (IgnoreRequest) is politeness working, not an error.
+    ignored = get("downloader/exception_type_count/scrapy.exceptions.IgnoreRequest")
+    errors = (
+        sum(int(v or 0) for k, v in stats.items() if k.startswith("pantau/errors/"))
+        + get("spider_exceptions/count")
+        + get("downloader/exception_count")
+        - ignored
     )
     error_kinds = sorted(
         {k.removeprefix("pantau/errors/") for k in stats if k.startswith("pantau/errors/")}
-        | {k.split("/")[-1] for k in stats if k.startswith("downloader/exception_type_count/")}
+        | {
+            k.split("/")[-1]
+            for k in stats
+            if k.startswith("downloader/exception_type_count/") and not k.endswith("IgnoreRequest")
+        }
     )
     responses = get("response_received_count")
     ok = sum(

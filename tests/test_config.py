@@ -68,25 +68,67 @@ def test_repository_default_config_is_valid():
         ("sources.yaml", "sources:\n  - name: a\n    url: [unclosed\n", None, None, "invalid YAML"),
         ("sources.yaml", SOURCES + "    colour: red\n", "kalteng-antara", "colour", "unknown key"),
         ("sources.yaml", "sources:\n  - name: x\n", "x", "url", "required"),
-        ("sources.yaml", SOURCES + "    article_url_pattern: '(['\n", "kalteng-antara",
-         "article_url_pattern", "regular expression"),
-        ("sources.yaml", SOURCES.replace("kalteng-antara", "Kalteng Antara"), "Kalteng Antara",
-         "name", "[a-z0-9-]+"),
-        ("sources.yaml", SOURCES + SOURCES.replace("sources:\n", ""), "kalteng-antara", "name",
-         "duplicate"),
-        ("topics.yaml", TOPICS.replace("AND (ASN OR PNS)", "AND (ASN OR"), "revolusi-mental-asn",
-         "query", "bad query"),
-        ("subscriptions.yaml", SUBS.replace("${PANTAU_TEST_SECRET}", "${PANTAU_UNSET_VAR_X}"),
-         "integrasi", "secret", "PANTAU_UNSET_VAR_X"),
-        ("subscriptions.yaml", SUBS.replace("channel: webhook", "channel: pigeon"), "integrasi",
-         "channel", ""),
-        ("subscriptions.yaml", SUBS.replace("[revolusi-mental-asn]", "[no-such-topic]"),
-         "integrasi", "topics", "unknown topic"),
-        ("subscriptions.yaml", SUBS.replace("    url: https://example.org/hooks/pantau\n", ""),
-         "integrasi", "url", "required"),
+        (
+            "sources.yaml",
+            SOURCES + "    article_url_pattern: '(['\n",
+            "kalteng-antara",
+            "article_url_pattern",
+            "regular expression",
+        ),
+        (
+            "sources.yaml",
+            SOURCES.replace("kalteng-antara", "Kalteng Antara"),
+            "Kalteng Antara",
+            "name",
+            "[a-z0-9-]+",
+        ),
+        (
+            "sources.yaml",
+            SOURCES + SOURCES.replace("sources:\n", ""),
+            "kalteng-antara",
+            "name",
+            "duplicate",
+        ),
+        (
+            "topics.yaml",
+            TOPICS.replace("AND (ASN OR PNS)", "AND (ASN OR"),
+            "revolusi-mental-asn",
+            "query",
+            "bad query",
+        ),
+        (
+            "subscriptions.yaml",
+            SUBS.replace("${PANTAU_TEST_SECRET}", "${PANTAU_UNSET_VAR_X}"),
+            "integrasi",
+            "secret",
+            "PANTAU_UNSET_VAR_X",
+        ),
+        (
+            "subscriptions.yaml",
+            SUBS.replace("channel: webhook", "channel: pigeon"),
+            "integrasi",
+            "channel",
+            "",
+        ),
+        (
+            "subscriptions.yaml",
+            SUBS.replace("[revolusi-mental-asn]", "[no-such-topic]"),
+            "integrasi",
+            "topics",
+            "unknown topic",
+        ),
+        (
+            "subscriptions.yaml",
+            SUBS.replace("    url: https://example.org/hooks/pantau\n", ""),
+            "integrasi",
+            "url",
+            "required",
+        ),
     ],
 )
-def test_config_errors_name_file_entry_field(tmp_path, secret_env, file, content, entry, field, words):
+def test_config_errors_name_file_entry_field(
+    tmp_path, secret_env, file, content, entry, field, words
+):
     write_config(tmp_path)
     (tmp_path / file).write_text(textwrap.dedent(content))
     with pytest.raises(ConfigError) as info:
@@ -108,10 +150,14 @@ def test_cli_config_error_exits_2_and_names_it(tmp_path):
 
 
 def test_check_config_masks_secrets(tmp_path):
-    subs = SUBS.replace("https://example.org/hooks/pantau", "https://example.org/hooks/${HOOK_TOKEN}")
+    subs = SUBS.replace(
+        "https://example.org/hooks/pantau", "https://example.org/hooks/${HOOK_TOKEN}"
+    )
     write_config(tmp_path, subs=subs)
     proc = run_pantau(
-        "--config-dir", str(tmp_path), "check-config",
+        "--config-dir",
+        str(tmp_path),
+        "check-config",
         env={"PANTAU_TEST_SECRET": "whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQ=", "HOOK_TOKEN": "tok-98765"},
     )
     assert proc.returncode == 0, proc.stderr

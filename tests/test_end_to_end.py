@@ -33,7 +33,8 @@ def world(tmp_path_factory):
     cfg.mkdir()
     (cfg / "sources.yaml").write_text(sources_yaml(web))
     (cfg / "topics.yaml").write_text(Path("config/topics.yaml").read_text())
-    (cfg / "subscriptions.yaml").write_text(textwrap.dedent(f"""
+    (cfg / "subscriptions.yaml").write_text(
+        textwrap.dedent(f"""
         subscriptions:
           - name: integrasi
             topics: [revolusi-mental-asn]
@@ -41,15 +42,25 @@ def world(tmp_path_factory):
             url: {sink.url}/hooks/pantau
             secret: {SECRET}
             allow_private_network: true
-    """))
+    """)
+    )
     db = tmp / "data" / "pantau.db"
     args = ("--config-dir", str(cfg), "--db", str(db))
     first = run_pantau(*args, "run")
     first_received = list(sink.received)
     web.clear_log()
     second = run_pantau(*args, "run")
-    yield {"web": web, "sink": sink, "db": db, "args": args, "first": first, "second": second,
-           "first_received": first_received}
+    second_log = list(web.request_log)
+    yield {
+        "web": web,
+        "sink": sink,
+        "db": db,
+        "args": args,
+        "first": first,
+        "second": second,
+        "first_received": first_received,
+        "second_log": second_log,
+    }
     sink.stop()
     web.stop()
 
@@ -80,8 +91,12 @@ def test_seed_articles_archived_once_with_clean_text(world):
 
 def test_only_relevant_stories_match(world):
     con = sqlite3.connect(world["db"])
-    matched = {t for (t,) in con.execute(
-        "SELECT a.title FROM matches m JOIN articles a ON a.id = m.article_id")}
+    matched = {
+        t
+        for (t,) in con.execute(
+            "SELECT a.title FROM matches m JOIN articles a ON a.id = m.article_id"
+        )
+    }
     for gold in GOLD:
         assert gold["title"] in matched, gold["title"]
     stories = con.execute(
@@ -94,8 +109,12 @@ def test_one_signed_webhook_per_matching_story(world):
     received = world["first_received"]
     assert not world["sink"].rejected
     con = sqlite3.connect(world["db"])
-    story_ids = {s for (s,) in con.execute(
-        "SELECT DISTINCT a.story_id FROM matches m JOIN articles a ON a.id = m.article_id")}
+    story_ids = {
+        s
+        for (s,) in con.execute(
+            "SELECT DISTINCT a.story_id FROM matches m JOIN articles a ON a.id = m.article_id"
+        )
+    }
     got = [r["json"]["data"]["story_id"] for r in received]
     assert sorted(got) == sorted(story_ids)
     for r in received:
@@ -106,14 +125,61 @@ def test_one_signed_webhook_per_matching_story(world):
     assert statuses == {"sent"}
 
 
+def article_paths(web) -> set[tuple[str, str]]:
+    return {(name, a["path"]) for name, meta in web.sites.items() for a in meta["articles"]}
+
+
 def test_second_run_sends_nothing_and_fetches_no_article(world):
     proc = world["second"]
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert len(world["sink"].received) == len(world["first_received"])
+    known = article_paths(world["web"])
+    fetched = [
+        (site, path) for site, path, _ in world["second_log"] if (site, path.split("?")[0]) in known
+    ]
+    assert fetched == []
+    assert world["second_log"], "the second run should still look at feeds/sitemaps"
+
+
+def test_new_article_is_fetched_alone_and_alerted_once(world):
+    web, sink = world["web"], world["sink"]
+    before = len(sink.received)
+    old = (
+        "/berita/272591/workshop-revolusi-mental-digelar-untuk-bangun-pelayanan-publik-asn-sukamara"
+    )
+    html = Path("pantau/sample_sites/kalteng-antara" + old).read_text(encoding="utf-8")
+    path = "/berita/299999/pelatihan-revolusi-mental-asn-lamandau"
+    html = html.replace(old, path).replace("Sukamara", "Lamandau")
+    html = html.replace("Workshop Revolusi Mental Digelar", "Pelatihan Revolusi Mental Digelar")
+    web.publish_article(
+        "kalteng-antara",
+        path,
+        html,
+        title="Pelatihan Revolusi Mental Digelar Untuk ASN Lamandau",
+        published="2026-11-23T09:00:00+07:00",
+    )
+    web.clear_log()
+    proc = run_pantau(*world["args"], "run")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    known = article_paths(web)
+    fetched = {
+        path.split("?")[0]
+        for site, path, _ in web.request_log
+        if (site, path.split("?")[0]) in known
+    }
+    assert fetched == {path}
+    con = sqlite3.connect(world["db"])
+    row = con.execute("SELECT story_id FROM articles WHERE url LIKE ?", (f"%{path}",)).fetchone()
+    assert row is not None
+    new_msgs = sink.received[before:]
+    assert len(new_msgs) <= 1  # a copy of a known story owes nothing; a new story owes one
+    assert all(m["json"]["data"]["story_id"] == row[0] for m in new_msgs)
 
 
 def test_search_finds_the_seed(world):
-    proc = run_pantau(*world["args"], "search", '"revolusi mental" AND Sukamara', "--format", "json")
+    proc = run_pantau(
+        *world["args"], "search", '"revolusi mental" AND Sukamara', "--format", "json"
+    )
     assert proc.returncode == 0, proc.stderr
     rows = json.loads(proc.stdout)
     assert rows and any("Sukamara" in r["title"] for r in rows)

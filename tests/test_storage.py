@@ -46,27 +46,48 @@ def archive(tmp_path):
 
 
 def art(url: str, text: str, title: str = "Workshop Revolusi Mental", region: str | None = None):
-    return ExtractedArticle(url=url, title=title, text=text, region=region,
-                            word_count=len(text.split()))
+    return ExtractedArticle(
+        url=url, title=title, text=text, region=region, word_count=len(text.split())
+    )
 
 
 def test_schema_is_wal_with_foreign_keys(archive, tmp_path):
     assert archive.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert archive.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
-    for table in ["sources", "articles", "articles_fts", "url_aliases", "stories", "matches",
-                  "alerts", "article_revisions", "pages", "crawl_runs"]:
+    for table in [
+        "sources",
+        "articles",
+        "articles_fts",
+        "url_aliases",
+        "stories",
+        "matches",
+        "alerts",
+        "article_revisions",
+        "pages",
+        "crawl_runs",
+    ]:
         assert archive.db.table(table).exists(), table
 
 
 def test_recrawl_same_url_is_one_article(archive, seed_texts):
     text = body_of(seed_texts[SEED_003])
     cfg = make_config()
-    r1 = archive.store_article(art("https://kalteng.antaranews.com/berita/1/a", text),
-                               source="kalteng-antara", fetched_url="https://kalteng.antaranews.com/berita/1/a",
-                               matches=MATCH, config=cfg, now="2026-11-22T01:00:00Z")
-    r2 = archive.store_article(art("https://kalteng.antaranews.com/berita/1/a", text),
-                               source="kalteng-antara", fetched_url="https://kalteng.antaranews.com/berita/1/a?utm_source=fb",
-                               matches=MATCH, config=cfg, now="2026-11-22T02:00:00Z")
+    r1 = archive.store_article(
+        art("https://kalteng.antaranews.com/berita/1/a", text),
+        source="kalteng-antara",
+        fetched_url="https://kalteng.antaranews.com/berita/1/a",
+        matches=MATCH,
+        config=cfg,
+        now="2026-11-22T01:00:00Z",
+    )
+    r2 = archive.store_article(
+        art("https://kalteng.antaranews.com/berita/1/a", text),
+        source="kalteng-antara",
+        fetched_url="https://kalteng.antaranews.com/berita/1/a?utm_source=fb",
+        matches=MATCH,
+        config=cfg,
+        now="2026-11-22T02:00:00Z",
+    )
     assert (r1.status, r2.status) == ("new", "unchanged")
     assert r1.article_id == r2.article_id
     row = archive.db.execute("SELECT first_seen_at, last_seen_at FROM articles").fetchall()
@@ -79,8 +100,12 @@ def test_changed_text_is_an_update_with_revision(archive, seed_texts):
     cfg = make_config(on_update="notify")
     url = "https://kalteng.antaranews.com/berita/1/a"
     archive.store_article(art(url, text), source="s", fetched_url=url, matches=MATCH, config=cfg)
-    fixed = text.replace("revolusi mnetal", "revolusi mental") + "\nKoreksi: nama pejabat diperbaiki."
-    r = archive.store_article(art(url, fixed), source="s", fetched_url=url, matches=MATCH, config=cfg)
+    fixed = (
+        text.replace("revolusi mnetal", "revolusi mental") + "\nKoreksi: nama pejabat diperbaiki."
+    )
+    r = archive.store_article(
+        art(url, fixed), source="s", fetched_url=url, matches=MATCH, config=cfg
+    )
     assert r.status == "updated"
     assert archive.db.execute("SELECT count(*) FROM articles").fetchone()[0] == 1
     revs = archive.db.execute("SELECT revision, text FROM article_revisions").fetchall()
@@ -95,10 +120,20 @@ def test_changed_text_is_an_update_with_revision(archive, seed_texts):
 def test_same_text_other_url_becomes_alias(archive, seed_texts):
     text = body_of(seed_texts[SEED_000])
     cfg = make_config()
-    archive.store_article(art("https://beritarafflesia.com/2021/06/revolusi/", text), source="br",
-                          fetched_url="https://beritarafflesia.com/2021/06/revolusi/", matches=MATCH, config=cfg)
-    r = archive.store_article(art("https://beritarafflesia.com/?p=123", text), source="br",
-                              fetched_url="https://beritarafflesia.com/?p=123", matches=MATCH, config=cfg)
+    archive.store_article(
+        art("https://beritarafflesia.com/2021/06/revolusi/", text),
+        source="br",
+        fetched_url="https://beritarafflesia.com/2021/06/revolusi/",
+        matches=MATCH,
+        config=cfg,
+    )
+    r = archive.store_article(
+        art("https://beritarafflesia.com/?p=123", text),
+        source="br",
+        fetched_url="https://beritarafflesia.com/?p=123",
+        matches=MATCH,
+        config=cfg,
+    )
     assert r.status == "alias"
     assert archive.db.execute("SELECT count(*) FROM articles").fetchone()[0] == 1
     aliases = {u for (u,) in archive.db.execute("SELECT url FROM url_aliases")}
@@ -108,15 +143,25 @@ def test_same_text_other_url_becomes_alias(archive, seed_texts):
 def test_syndicated_light_edit_joins_story_and_owes_no_second_alert(archive, seed_texts):
     text = body_of(seed_texts[SEED_003])
     cfg = make_config()
-    archive.store_article(art("https://kalteng.antaranews.com/berita/1/a", text), source="kalteng-antara",
-                          fetched_url="https://kalteng.antaranews.com/berita/1/a", matches=MATCH, config=cfg)
+    archive.store_article(
+        art("https://kalteng.antaranews.com/berita/1/a", text),
+        source="kalteng-antara",
+        fetched_url="https://kalteng.antaranews.com/berita/1/a",
+        matches=MATCH,
+        config=cfg,
+    )
     # a regional outlet republishes it: own dateline, one paragraph cut, a sentence added
     paras = text.split("\n")
-    copy = "\n".join(["SUKAMARA, SUMSELNEWS - " + paras[0]] + paras[1:-1] +
-                      ["Berita ini bersumber dari Antara."])
-    r = archive.store_article(art("https://sumselnews.example/2016/12/revolusi-mental", copy),
-                              source="sumselnews", fetched_url="https://sumselnews.example/2016/12/revolusi-mental",
-                              matches=MATCH, config=cfg)
+    copy = "\n".join(
+        ["SUKAMARA, SUMSELNEWS - " + paras[0]] + paras[1:-1] + ["Berita ini bersumber dari Antara."]
+    )
+    r = archive.store_article(
+        art("https://sumselnews.example/2016/12/revolusi-mental", copy),
+        source="sumselnews",
+        fetched_url="https://sumselnews.example/2016/12/revolusi-mental",
+        matches=MATCH,
+        config=cfg,
+    )
     assert r.status == "copy"
     stories = archive.db.execute("SELECT id, article_count FROM stories").fetchall()
     assert len(stories) == 1 and stories[0][1] == 2
@@ -126,18 +171,33 @@ def test_syndicated_light_edit_joins_story_and_owes_no_second_alert(archive, see
 
 def test_different_story_is_not_merged(archive, seed_texts):
     cfg = make_config()
-    a = archive.store_article(art("https://a.example/1", body_of(seed_texts[SEED_003])), source="a",
-                              fetched_url="https://a.example/1", matches=MATCH, config=cfg)
-    b = archive.store_article(art("https://b.example/2", body_of(seed_texts[SEED_000])), source="b",
-                              fetched_url="https://b.example/2", matches=MATCH, config=cfg)
+    a = archive.store_article(
+        art("https://a.example/1", body_of(seed_texts[SEED_003])),
+        source="a",
+        fetched_url="https://a.example/1",
+        matches=MATCH,
+        config=cfg,
+    )
+    b = archive.store_article(
+        art("https://b.example/2", body_of(seed_texts[SEED_000])),
+        source="b",
+        fetched_url="https://b.example/2",
+        matches=MATCH,
+        config=cfg,
+    )
     assert a.story_id != b.story_id
     assert archive.db.execute("SELECT count(*) FROM alerts").fetchone()[0] == 2
 
 
 def test_alert_uniqueness_is_enforced_by_the_database(archive, seed_texts):
     cfg = make_config()
-    r = archive.store_article(art("https://a.example/1", body_of(seed_texts[SEED_003])), source="a",
-                              fetched_url="https://a.example/1", matches=MATCH, config=cfg)
+    r = archive.store_article(
+        art("https://a.example/1", body_of(seed_texts[SEED_003])),
+        source="a",
+        fetched_url="https://a.example/1",
+        matches=MATCH,
+        config=cfg,
+    )
     with pytest.raises(sqlite3.IntegrityError):
         archive.db.execute(
             "INSERT INTO alerts(subscription, channel, story_id, article_id, kind, status, webhook_id) "
@@ -148,22 +208,38 @@ def test_alert_uniqueness_is_enforced_by_the_database(archive, seed_texts):
 
 def test_region_filter(archive, seed_texts):
     cfg = make_config(regions=["Bengkulu"])
-    archive.store_article(art("https://a.example/1", body_of(seed_texts[SEED_003]), region="Kalimantan Tengah"),
-                          source="a", fetched_url="https://a.example/1", matches=MATCH, config=cfg)
+    archive.store_article(
+        art("https://a.example/1", body_of(seed_texts[SEED_003]), region="Kalimantan Tengah"),
+        source="a",
+        fetched_url="https://a.example/1",
+        matches=MATCH,
+        config=cfg,
+    )
     assert archive.db.execute("SELECT count(*) FROM alerts").fetchone()[0] == 0
-    archive.store_article(art("https://b.example/2", body_of(seed_texts[SEED_000]), region="Bengkulu"),
-                          source="b", fetched_url="https://b.example/2", matches=MATCH, config=cfg)
+    archive.store_article(
+        art("https://b.example/2", body_of(seed_texts[SEED_000]), region="Bengkulu"),
+        source="b",
+        fetched_url="https://b.example/2",
+        matches=MATCH,
+        config=cfg,
+    )
     assert archive.db.execute("SELECT count(*) FROM alerts").fetchone()[0] == 1
 
 
 def test_matches_and_fts(archive, seed_texts):
     cfg = make_config()
-    archive.store_article(art("https://a.example/1", body_of(seed_texts[SEED_003])), source="a",
-                          fetched_url="https://a.example/1", matches=MATCH, config=cfg)
+    archive.store_article(
+        art("https://a.example/1", body_of(seed_texts[SEED_003])),
+        source="a",
+        fetched_url="https://a.example/1",
+        matches=MATCH,
+        config=cfg,
+    )
     row = archive.db.execute("SELECT topic, matched_terms FROM matches").fetchone()
     assert row[0] == "revolusi-mental-asn" and json.loads(row[1]) == ["revolusi mental", "ASN"]
     hits = archive.db.execute(
-        "SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'sukamara'").fetchall()
+        "SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'sukamara'"
+    ).fetchall()
     assert len(hits) == 1
 
 
@@ -171,7 +247,14 @@ def test_pages_keep_compressed_raw_html(archive):
     from pipeline.storage import decompress
 
     html = "<html><body><p>Revolusi mental ASN</p></body></html>".encode() * 50
-    archive.store_page("https://a.example/1", source="a", kind="article", status=200, body=html,
-                       fetched_at="2026-11-22T01:00:00Z", etag='"x"')
+    archive.store_page(
+        "https://a.example/1",
+        source="a",
+        kind="article",
+        status=200,
+        body=html,
+        fetched_at="2026-11-22T01:00:00Z",
+        etag='"x"',
+    )
     blob, etag = archive.db.execute("SELECT html, etag FROM pages").fetchone()
     assert len(blob) < len(html) and decompress(blob) == html and etag == '"x"'
