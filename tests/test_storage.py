@@ -246,7 +246,7 @@ def test_matches_and_fts(archive, seed_texts):
 def test_pages_keep_compressed_raw_html(archive):
     from pipeline.storage import decompress
 
-    html = "<html><body><p>Revolusi mental ASN</p></body></html>".encode() * 50
+    html = b"<html><body><p>Revolusi mental ASN</p></body></html>" * 50
     archive.store_page(
         "https://a.example/1",
         source="a",
