@@ -141,6 +141,7 @@ def cmd_search(args: argparse.Namespace, level: int) -> int:
 
     if not Path(args.db).exists():
         raise UsageError(f"no archive at {args.db}")
+    synonyms = _search_synonyms(args)
     try:
         rows = search_archive(
             args.db,
@@ -151,11 +152,22 @@ def cmd_search(args: argparse.Namespace, level: int) -> int:
             since=args.since,
             until=args.until,
             limit=args.limit,
+            synonyms=synonyms,
         )
     except QuerySyntaxError as exc:
         raise UsageError(f"bad query: {exc}") from None
     print_results(rows, args.format)
     return EXIT_OK
+
+
+def _search_synonyms(args: argparse.Namespace) -> list[list[str]]:
+    """Search speaks the topics' language: their synonym groups apply (all, or --topic's)."""
+    try:
+        config = load(args)
+    except ConfigError:
+        return []  # searching an archive needs no valid config
+    topics = [t for t in config.topics if args.topic in (None, t.name)]
+    return [group for t in topics for group in t.synonyms]
 
 
 def cmd_extract(args: argparse.Namespace, level: int) -> int:

@@ -29,8 +29,9 @@ def search_archive(
     since: str | None = None,
     until: str | None = None,
     limit: int = 20,
+    synonyms: list[list[str]] | None = None,
 ) -> list[dict[str, Any]]:
-    parsed = parse_query(query)
+    parsed = parse_query(query, synonyms=synonyms)
     db = open_db(db_path)
     where = ["articles_fts MATCH ?"]
     params: list[Any] = [parsed.to_fts5()]
