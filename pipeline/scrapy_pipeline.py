@@ -93,7 +93,9 @@ class ArchivePipeline:
             etag=item.get("etag"),
             last_modified=item.get("last_modified"),
             content_type=item.get("content_type"),
-            keep_body=False,
+            # feeds and sitemaps are small and their links are re-checked from the stored body
+            # when the server answers 304; listings and home pages are not worth keeping
+            keep_body=item.get("kind") in ("feed", "sitemap"),
         )
 
     def _store_article(self, item: dict) -> None:
@@ -219,13 +221,10 @@ def summarise_stats(stats: dict, reason: str = "finished") -> tuple[dict, str, s
     def get(key: str) -> int:
         return int(stats.get(key, 0) or 0)
 
-    # A request robots.txt forbids (IgnoreRequest) is politeness working, not an error.
-    ignored = get("downloader/exception_type_count/scrapy.exceptions.IgnoreRequest")
-    errors = (
-        sum(int(v or 0) for k, v in stats.items() if k.startswith("pantau/errors/"))
-        + get("spider_exceptions/count")
-        + get("downloader/exception_count")
-        - ignored
+    # The spider records exactly one `pantau/errors/<kind>` per failure (network errors
+    # included), so Scrapy's own downloader exception counters would count them twice.
+    errors = sum(int(v or 0) for k, v in stats.items() if k.startswith("pantau/errors/")) + get(
+        "spider_exceptions/count"
     )
     error_kinds = sorted(
         {k.removeprefix("pantau/errors/") for k in stats if k.startswith("pantau/errors/")}

@@ -126,7 +126,20 @@ class Archive:
         page_no: int | None = None,
         keep_body: bool = True,
     ) -> None:
-        """Record a fetched page: its conditional-GET validators, body hash and raw body."""
+        """Record a fetched page: its conditional-GET validators, body hash and raw body.
+
+        A 304 carries no body: it refreshes the fetch time and validators but keeps the stored
+        body and its hash, which still describe the page.
+        """
+        if status == 304:
+            self.db.execute(
+                "INSERT INTO pages(url, source, kind, fetched_at, status, etag, last_modified) "
+                "VALUES (?,?,?,?,?,?,?) ON CONFLICT(url) DO UPDATE SET fetched_at=excluded."
+                "fetched_at, status=excluded.status, etag=COALESCE(excluded.etag, pages.etag), "
+                "last_modified=COALESCE(excluded.last_modified, pages.last_modified)",
+                (url, source, kind, fetched_at, status, etag, last_modified),
+            )
+            return
         body_hash = hashlib.sha256(body).hexdigest()
         blob = compress(body) if keep_body else None
         self.db.execute(

@@ -258,3 +258,28 @@ def test_pages_keep_compressed_raw_html(archive):
     )
     blob, etag = archive.db.execute("SELECT html, etag FROM pages").fetchone()
     assert len(blob) < len(html) and decompress(blob) == html and etag == '"x"'
+
+
+def test_304_keeps_the_stored_body_and_hash(archive):
+    feed = b"<rss><channel><item><link>https://a.example/1</link></item></channel></rss>"
+    archive.store_page(
+        "https://a.example/feed",
+        source="a",
+        kind="feed",
+        status=200,
+        body=feed,
+        fetched_at="2026-11-22T01:00:00Z",
+        etag='"v1"',
+    )
+    before = archive.db.execute("SELECT body_hash, html FROM pages").fetchone()
+    archive.store_page(
+        "https://a.example/feed",
+        source="a",
+        kind="feed",
+        status=304,
+        body=b"",
+        fetched_at="2026-11-22T02:00:00Z",
+        etag=None,
+    )
+    after = archive.db.execute("SELECT body_hash, html, etag, fetched_at FROM pages").fetchone()
+    assert after[:2] == before and after[2] == '"v1"' and after[3] == "2026-11-22T02:00:00Z"

@@ -1,0 +1,79 @@
+"""Scrapy settings for Pantau (scrapy.cfg: `default = config.settings`).
+
+Tuned for monitoring small regional news servers: polite (robots.txt, AutoThrottle, one or two
+requests at a time per domain, Retry-After honoured), bounded (30 s timeouts, size limit on the
+decoded body, few redirects, a request budget per source), and identifiable (a real User-Agent
+with a contact URL, taken from sources.yaml `user_agent_contact` by the spider).
+
+Stats written by Pantau's own code, all under `pantau/` (see spiders/middlewares.py and
+spiders/news.py for the full list): requests[/<kind>], pages/<kind>, unchanged/<kind>,
+articles/{queued,yielded,known,not_article,multipage}, errors[/<kind>], blocked[/<reason>],
+budget/{exhausted,dropped}, retry/{429,503,wait_s,gave_up}.
+"""
+
+from __future__ import annotations
+
+import os
+
+BOT_NAME = "pantau"
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+
+# Where the spider finds its config and the archive (the runner sets these; the environment
+# and the documented defaults otherwise).
+PANTAU_CONFIG_DIR = os.environ.get("PANTAU_CONFIG_DIR", "./config")
+PANTAU_DB = os.environ.get("PANTAU_DB", "./data/pantau.db")
+PANTAU_DEFAULT_CONTACT = "https://github.com/pantau-monitor/pantau"
+USER_AGENT = f"Pantau/0.1 (+{PANTAU_DEFAULT_CONTACT})"
+
+# Politeness
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+RANDOMIZE_DOWNLOAD_DELAY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+COOKIES_ENABLED = True
+
+# Limits
+DOWNLOAD_TIMEOUT = 30
+DNS_TIMEOUT = 10
+DOWNLOAD_MAXSIZE = 20 * 1024 * 1024  # enforced on the decoded body too (see middlewares)
+DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
+REDIRECT_MAX_TIMES = 5
+METAREFRESH_MAXDELAY = 10
+PANTAU_MAX_REQUESTS = 500  # fallback budget; a source's max_requests wins
+
+# Retries: 429/503 wait for Retry-After or back off exponentially (PoliteRetryMiddleware)
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+PANTAU_RETRY_BACKOFF_BASE = 2.0
+PANTAU_RETRY_BACKOFF_MAX = 60.0
+PANTAU_RETRY_AFTER_MAX = 120.0
+
+DOWNLOADER_MIDDLEWARES = {
+    "spiders.middlewares.BudgetMiddleware": 50,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "spiders.middlewares.PoliteRetryMiddleware": 550,
+    # response path runs high -> low: decompress (590), size check, block check, then retry
+    "spiders.middlewares.BlockDetectionMiddleware": 560,
+    "spiders.middlewares.DecodedSizeMiddleware": 585,
+}
+
+ITEM_PIPELINES = {"pipeline.scrapy_pipeline.ArchivePipeline": 300}
+EXTENSIONS = {"pipeline.scrapy_pipeline.RunStats": 500}
+
+TELNETCONSOLE_ENABLED = False
+LOG_LEVEL = "INFO"
+FEED_EXPORT_ENCODING = "utf-8"
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+# page items carry raw bytes: let `-O items.jsonl` write them as text
+FEED_EXPORTERS = {
+    "jsonlines": "spiders.exporters.JsonLinesExporter",
+    "jsonl": "spiders.exporters.JsonLinesExporter",
+    "json": "spiders.exporters.JsonExporter",
+}

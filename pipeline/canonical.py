@@ -1,0 +1,159 @@
+"""Canonical form of article URLs, so one article seen under many URLs is stored once.
+
+News sites hand out the same article under tracking parameters (utm_*, fbclid), AMP and mobile
+variants (`m.host`, `amp.host`, `/amp/` path segments, `?amp=1`), and page views (`?page=2`,
+`?page=all`). The archive keys articles by the canonical URL; `variant_urls` lists the other
+spellings worth looking up when asking "is this article known already?".
+
+Rules are structural (host prefixes, whole path segments, parameter names), never copied from
+one outlet, so they hold for sites not yet seen.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
+
+# Query parameters that never change what article a URL names.
+TRACKING_PARAMS = frozenset(
+    {
+        "fbclid",
+        "gclid",
+        "dclid",
+        "gbraid",
+        "wbraid",
+        "msclkid",
+        "yclid",
+        "igshid",
+        "mc_cid",
+        "mc_eid",
+        "_ga",
+        "_gl",
+        "ref_src",
+        "amp",
+        "amp_js_v",
+        "amp_gsa",
+        "usqp",
+        "outputtype",
+        "_ht",
+        "share",
+        "src",
+        "medium",
+        "utm",
+    }
+)
+TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "at_")
+# Parameters that choose a page of a multi-page article (or its single-page view).
+PAGE_PARAMS = frozenset({"page", "halaman", "hal", "single", "showpage", "singlepage"})
+# Host prefixes of mobile and AMP mirrors of a site.
+MOBILE_HOST_PREFIXES = ("m.", "mobile.", "amp.", "wap.")
+# Second-level labels under which registrations happen (example.co.id, pemda.go.id ...).
+SECOND_LEVEL = frozenset(
+    {"co", "go", "or", "ac", "web", "my", "sch", "net", "biz", "mil", "desa", "ponpes", "com"}
+)
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _registrable_labels(host: str) -> int:
+    """How many labels the registrable domain of `host` has (2, or 3 under co.id and kin)."""
+    labels = host.split(".")
+    if len(labels) >= 3 and labels[-2] in SECOND_LEVEL and len(labels[-1]) == 2:
+        return 3
+    return 2
+
+
+def _canonical_host(host: str) -> str:
+    host = host.lower().rstrip(".")
+    for prefix in MOBILE_HOST_PREFIXES:
+        if host.startswith(prefix):
+            rest = host[len(prefix) :]
+            if rest.count(".") + 1 < _registrable_labels(rest):
+                break
+            # m.example.com mirrors www.example.com; m.news.example.com mirrors news.example.com
+            if rest.count(".") + 1 == _registrable_labels(rest):
+                return "www." + rest
+            return rest
+    return host
+
+
+def _canonical_path(path: str) -> str:
+    if not path:
+        return "/"
+    segments = path.split("/")
+    kept = [s for s in segments if s.lower() not in ("amp", "amp_version")]
+    if len(kept) < len(segments) and kept == [""]:
+        kept = ["", ""]
+    path = "/".join(kept) or "/"
+    # /slug.amp.html, /slug.amp -> /slug.html, /slug
+    path = re.sub(r"\.amp(\.html?)?$", lambda m: m.group(1) or "", path)
+    path = re.sub(r"/{2,}", "/", path)
+    return quote(unquote(path), safe="/%:@!$&'()*+,;=~-._")
+
+
+def _keep_param(name: str) -> bool:
+    low = name.lower()
+    if low in TRACKING_PARAMS or low in PAGE_PARAMS:
+        return False
+    return not low.startswith(TRACKING_PREFIXES)
+
+
+def canonicalize_url(url: str) -> str:
+    """The canonical spelling of an article URL (idempotent).
+
+    Lower-cases scheme and host, drops default ports, fragments, tracking and page parameters,
+    maps mobile/AMP hosts and `/amp/` path segments to the desktop page, sorts what query
+    parameters remain.
+    """
+    url = url.strip()
+    parts = urlsplit(url)
+    scheme = (parts.scheme or "http").lower()
+    host = _canonical_host(parts.hostname or "")
+    netloc = host
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if port and DEFAULT_PORTS.get(scheme) != port:
+        netloc = f"{host}:{port}"
+    path = _canonical_path(parts.path)
+    params = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if _keep_param(k)]
+    params.sort()
+    query = urlencode(params, quote_via=quote, safe="/:@!$'()*,;~")
+    return urlunsplit((scheme, netloc, path, query, ""))
+
+
+def strip_tracking(url: str) -> str:
+    """The URL to fetch: tracking parameters and the fragment dropped, nothing else changed
+    (host and path stay as the site wrote them, since a guessed desktop host may not exist)."""
+    parts = urlsplit(url.strip())
+    params = parse_qsl(parts.query, keep_blank_values=True)
+    kept = [(k, v) for k, v in params if k.lower() not in TRACKING_PARAMS - {"amp"}
+            and not k.lower().startswith(TRACKING_PREFIXES)]  # fmt: skip
+    query = parts.query if len(kept) == len(params) else urlencode(kept, quote_via=quote)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
+
+
+def variant_urls(url: str) -> list[str]:
+    """Spellings of the same article worth looking up: canonical first, then www/non-www,
+    trailing-slash and http/https twins. Used by the incremental crawl's known-URL check."""
+    canon = canonicalize_url(url)
+    parts = urlsplit(canon)
+    hosts = [parts.netloc]
+    if parts.netloc.startswith("www."):
+        hosts.append(parts.netloc[4:])
+    elif parts.netloc.count(".") + 1 == _registrable_labels(parts.netloc.split(":")[0]):
+        hosts.append("www." + parts.netloc)
+    paths = [parts.path]
+    if parts.path.endswith("/") and len(parts.path) > 1:
+        paths.append(parts.path.rstrip("/"))
+    elif not parts.path.endswith("/") and not re.search(r"\.\w{2,5}$", parts.path):
+        paths.append(parts.path + "/")
+    schemes = [parts.scheme, "https" if parts.scheme == "http" else "http"]
+    out: list[str] = []
+    for scheme in schemes:
+        for host in hosts:
+            for path in paths:
+                u = urlunsplit((scheme, host, path, parts.query, ""))
+                if u not in out:
+                    out.append(u)
+    return out

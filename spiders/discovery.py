@@ -1,0 +1,432 @@
+"""Finding article URLs: feeds, sitemaps, robots.txt, listing pages and their pagination.
+
+Pure functions over bytes/str so they are tested on real pages without a crawler. Malformed
+input raises `DiscoveryError` (the spider logs and counts it, and the run goes on); a feed that
+lxml can only read in recovery mode still yields its links, flagged `salvaged`.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+import lxml.etree as etree
+import lxml.html
+
+WIB = timezone(timedelta(hours=7))
+MAX_XML_BYTES = 50 * 1024 * 1024  # the sitemap protocol's own limit, decompressed
+
+
+class DiscoveryError(ValueError):
+    """A feed, sitemap or page that cannot be read at all."""
+
+
+@dataclass
+class Entry:
+    """One URL found by discovery, with the date the source gave for it (if any)."""
+
+    url: str
+    date: datetime | None = None
+    title: str | None = None
+
+
+@dataclass
+class FeedResult:
+    entries: list[Entry]
+    salvaged: bool = False  # parsed only in lxml recovery mode: count as an error, keep links
+
+
+@dataclass
+class SitemapResult:
+    kind: str  # "urlset" | "index"
+    entries: list[Entry] = field(default_factory=list)
+    salvaged: bool = False
+
+
+# --------------------------------------------------------------------------- dates
+
+MONTHS_ID = {
+    "januari": 1, "jan": 1, "februari": 2, "pebruari": 2, "feb": 2, "maret": 3, "mar": 3,
+    "april": 4, "apr": 4, "mei": 5, "juni": 6, "jun": 6, "juli": 7, "jul": 7,
+    "agustus": 8, "agu": 8, "agt": 8, "agst": 8, "aug": 8, "september": 9, "sep": 9, "sept": 9,
+    "oktober": 10, "okt": 10, "oct": 10, "november": 11, "nov": 11, "nopember": 11,
+    "desember": 12, "des": 12, "dec": 12, "january": 1, "february": 2, "march": 3, "may": 5,
+    "june": 6, "july": 7, "august": 8, "october": 10, "december": 12,
+}  # fmt: skip
+TZ_NAMES = {"wib": 7, "wita": 8, "wit": 9}
+_REL_RE = re.compile(
+    r"(\d+|se|satu)\s*(detik|menit|jam|hari|minggu|pekan|bulan|tahun|"
+    r"seconds?|minutes?|mins?|hours?|days?|weeks?|months?|years?)\s+(?:yang\s+)?(?:lalu|ago)",
+    re.I,
+)
+_REL_UNITS = {
+    "detik": 1, "second": 1, "seconds": 1, "menit": 60, "minute": 60, "minutes": 60, "min": 60,
+    "mins": 60, "jam": 3600, "hour": 3600, "hours": 3600, "hari": 86400, "day": 86400,
+    "days": 86400, "minggu": 604800, "pekan": 604800, "week": 604800, "weeks": 604800,
+    "bulan": 2592000, "month": 2592000, "months": 2592000, "tahun": 31536000, "year": 31536000,
+    "years": 31536000,
+}  # fmt: skip
+_ISO_RE = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?)?"
+)
+_DMY_NAME_RE = re.compile(
+    r"(\d{1,2})\s+([A-Za-z]{3,9})\.?\s+(\d{4})(?:\D{1,6}?(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?)?"
+    r"(?:\s*(WIB|WITA|WIT)\b)?",
+    re.I,
+)
+_DMY_NUM_RE = re.compile(
+    r"\b(\d{1,2})[/-](\d{1,2})[/-](\d{4})(?:\D{1,6}?(\d{1,2})[:.](\d{2}))?(?:\s*(WIB|WITA|WIT)\b)?",
+    re.I,
+)
+
+
+def _tz(name: str | None) -> timezone:
+    return timezone(timedelta(hours=TZ_NAMES.get((name or "wib").lower(), 7)))
+
+
+def parse_iso(text: str | None) -> datetime | None:
+    """W3C/ISO dates as sitemaps and <time datetime> give them; naive ones are read as WIB."""
+    if not text:
+        return None
+    m = _ISO_RE.search(text.strip())
+    if not m:
+        return None
+    y, mo, d, hh, mm, ss, tz = m.groups()
+    try:
+        dt = datetime(int(y), int(mo), int(d), int(hh or 0), int(mm or 0), int(ss or 0))
+    except ValueError:
+        return None
+    if tz in (None, ""):
+        return dt.replace(tzinfo=WIB)
+    if tz == "Z":
+        return dt.replace(tzinfo=UTC)
+    sign = 1 if tz[0] == "+" else -1
+    digits = tz[1:].replace(":", "")
+    return dt.replace(
+        tzinfo=timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+    )
+
+
+def parse_feed_date(text: str | None) -> datetime | None:
+    """RFC 822 (RSS pubDate), ISO 8601 (Atom), or an Indonesian date as some feeds have it."""
+    if not text:
+        return None
+    text = text.strip()
+    try:
+        dt = parsedate_to_datetime(text)
+        if dt is not None:
+            return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+    except (TypeError, ValueError, IndexError):
+        pass
+    return parse_iso(text) or parse_listing_date(text, now=None)
+
+
+def parse_listing_date(text: str, now: datetime | None) -> datetime | None:
+    """A date as listing pages show it: "2 jam lalu", "kemarin", "Senin, 12 Februari 2024 10:15
+    WIB", "12/02/2024". Relative dates need `now` (aware); without it they give None."""
+    if not text:
+        return None
+    low = " ".join(text.lower().split())
+    if now is not None:
+        m = _REL_RE.search(low)
+        if m:
+            n = 1 if m.group(1) in ("se", "satu") else int(m.group(1))
+            return now - timedelta(seconds=n * _REL_UNITS[m.group(2).lower()])
+        if re.search(r"\b(baru saja|just now)\b", low):
+            return now
+        if re.search(r"\b(kemarin|yesterday)\b", low):
+            return now - timedelta(days=1)
+        if re.search(r"\b(hari ini|today)\b", low):
+            return now
+    m = _DMY_NAME_RE.search(low)
+    if m and m.group(2).lower() in MONTHS_ID:
+        d, mon, y, hh, mm, ss, tz = m.groups()
+        try:
+            return datetime(
+                int(y), MONTHS_ID[mon.lower()], int(d), int(hh or 0), int(mm or 0), int(ss or 0),
+                tzinfo=_tz(tz),
+            )  # fmt: skip
+        except ValueError:
+            return None
+    m = _DMY_NUM_RE.search(low)
+    if m:
+        d, mo, y, hh, mm, tz = m.groups()
+        try:
+            return datetime(int(y), int(mo), int(d), int(hh or 0), int(mm or 0), tzinfo=_tz(tz))
+        except ValueError:
+            return None
+    return parse_iso(low)
+
+
+# --------------------------------------------------------------------------- XML helpers
+
+
+def maybe_gunzip(body: bytes, max_size: int = MAX_XML_BYTES) -> bytes:
+    """Sitemaps are often served as .xml.gz files (not Content-Encoding): inflate, bounded."""
+    if body[:2] != b"\x1f\x8b":
+        return body
+    out = io.BytesIO()
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(body)) as gz:
+            while chunk := gz.read(65536):
+                out.write(chunk)
+                if out.tell() > max_size:
+                    raise DiscoveryError(f"gzipped body inflates past {max_size} bytes")
+    except (OSError, EOFError) as exc:
+        raise DiscoveryError(f"bad gzip data: {exc}") from None
+    return out.getvalue()
+
+
+def _parse_xml(body: bytes) -> tuple[etree._Element, bool]:
+    body = maybe_gunzip(body).lstrip()
+    if not body:
+        raise DiscoveryError("empty document")
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    try:
+        return etree.fromstring(body, parser), False
+    except etree.XMLSyntaxError:
+        pass
+    recover = etree.XMLParser(resolve_entities=False, no_network=True, recover=True)
+    try:
+        root = etree.fromstring(body, recover)
+    except etree.XMLSyntaxError as exc:
+        raise DiscoveryError(f"not XML: {exc}") from None
+    if root is None:
+        raise DiscoveryError("not XML")
+    return root, True
+
+
+def _local(tag: object) -> str:
+    return etree.QName(tag).localname.lower() if isinstance(tag, str) else ""
+
+
+def _child_text(el: etree._Element, *names: str) -> str | None:
+    for child in el:
+        if _local(child.tag) in names and (child.text or "").strip():
+            return child.text.strip()
+    return None
+
+
+# --------------------------------------------------------------------------- feeds
+
+
+def parse_feed(body: bytes, base_url: str) -> FeedResult:
+    """Links and dates of an RSS 2.0, RSS 1.0 (RDF) or Atom feed."""
+    root, salvaged = _parse_xml(body)
+    kind = _local(root.tag)
+    if kind not in ("rss", "rdf", "feed", "channel"):
+        raise DiscoveryError(f"not a feed (root element <{kind}>)")
+    entries: list[Entry] = []
+    for el in root.iter():
+        name = _local(el.tag)
+        if name == "item":
+            link = _child_text(el, "link")
+            if not link:
+                guid = [c for c in el if _local(c.tag) == "guid"]
+                if guid and guid[0].get("isPermaLink", "true") != "false":
+                    link = (guid[0].text or "").strip() or None
+            date = parse_feed_date(_child_text(el, "pubdate", "date", "published", "updated"))
+        elif name == "entry":
+            link = None
+            for c in el:
+                if _local(c.tag) == "link" and c.get("rel", "alternate") == "alternate":
+                    link = c.get("href")
+                    break
+            date = parse_feed_date(_child_text(el, "published", "updated", "issued"))
+        else:
+            continue
+        if link and re.match(r"^(https?:)?//|^/", link.strip()):
+            entries.append(Entry(urljoin(base_url, link.strip()), date, _child_text(el, "title")))
+    if not entries and salvaged:
+        raise DiscoveryError("malformed feed with no readable items")
+    return FeedResult(entries, salvaged)
+
+
+def feed_links_from_html(html: str, base_url: str) -> list[str]:
+    """Feeds a page announces with <link rel="alternate" type="application/rss+xml">."""
+    doc = _html(html)
+    if doc is None:
+        return []
+    out: list[str] = []
+    for link in doc.xpath("//link[@href]"):
+        rel = (link.get("rel") or "").lower().split()
+        typ = (link.get("type") or "").lower()
+        if "alternate" in rel and typ in ("application/rss+xml", "application/atom+xml"):
+            url = urljoin(base_url, link.get("href").strip())
+            # comment feeds are not news
+            if not re.search(r"/comments/feed/?$|[?&]feed=comments", url) and url not in out:
+                out.append(url)
+    return out
+
+
+# --------------------------------------------------------------------------- sitemaps
+
+
+def parse_sitemap(body: bytes, base_url: str) -> SitemapResult:
+    """A sitemap <urlset> (with Google News publication dates) or a <sitemapindex>."""
+    root, salvaged = _parse_xml(body)
+    kind = _local(root.tag)
+    if kind not in ("urlset", "sitemapindex"):
+        raise DiscoveryError(f"not a sitemap (root element <{kind}>)")
+    child_tag = "url" if kind == "urlset" else "sitemap"
+    entries: list[Entry] = []
+    for el in root:
+        if _local(el.tag) != child_tag:
+            continue
+        loc = _child_text(el, "loc")
+        if not loc:
+            continue
+        date = parse_iso(_child_text(el, "lastmod"))
+        title = None
+        for sub in el.iter():
+            if _local(sub.tag) == "news":
+                date = parse_iso(_child_text(sub, "publication_date")) or date
+                title = _child_text(sub, "title")
+        entries.append(Entry(urljoin(base_url, loc), date, title))
+    if not entries and salvaged:
+        raise DiscoveryError("malformed sitemap with no readable entries")
+    return SitemapResult("urlset" if kind == "urlset" else "index", entries, salvaged)
+
+
+def sitemaps_from_robots(text: str, base_url: str) -> list[str]:
+    """`Sitemap:` lines of a robots.txt, in order."""
+    out: list[str] = []
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip().lower() == "sitemap" and value.strip():
+            url = urljoin(base_url, value.strip())
+            if url not in out:
+                out.append(url)
+    return out
+
+
+# --------------------------------------------------------------------------- HTML pages
+
+
+def _html(html: str) -> lxml.html.HtmlElement | None:
+    if not html or not html.strip():
+        return None
+    try:
+        return lxml.html.document_fromstring(html)
+    except (etree.ParserError, ValueError):
+        try:
+            return lxml.html.document_fromstring(html.encode("utf-8", "replace"))
+        except (etree.ParserError, ValueError):
+            return None
+
+
+def same_site(url: str, base_url: str) -> bool:
+    """Same host, ignoring www. and m. prefixes."""
+    a = (urlsplit(url).hostname or "").lower()
+    b = (urlsplit(base_url).hostname or "").lower()
+    strip = re.compile(r"^(www|m|amp|mobile)\.")
+    return bool(a) and strip.sub("", a) == strip.sub("", b)
+
+
+def _nearby_date(a: lxml.html.HtmlElement, now: datetime | None) -> datetime | None:
+    """The date printed next to a listing link: inside the link, or in its item container."""
+    node = a
+    for _ in range(4):
+        for t in node.xpath(".//time[@datetime]"):
+            d = parse_iso(t.get("datetime"))
+            if d:
+                return d
+        text = node.text_content()
+        if len(text) > 600:
+            break
+        d = parse_listing_date(text, now)
+        if d:
+            return d
+        parent = node.getparent()
+        if parent is None or len(parent.xpath(".//a[@href]")) > 6:
+            break
+        node = parent
+    return None
+
+
+def page_links(
+    html: str,
+    base_url: str,
+    now: datetime | None = None,
+    same: Callable[[str, str], bool] | None = None,
+) -> list[Entry]:
+    """Every same-site link of a page, in document order, with a date found next to it.
+
+    Callers filter them by the template's article URL rules. `now` lets relative dates
+    ("3 jam lalu") resolve; without it they are left undated. `same(url, base)` says which
+    hosts belong to the site (default: the same host, ignoring www./m.).
+    """
+    same = same or same_site
+    doc = _html(html)
+    if doc is None:
+        return []
+    base = doc.xpath("//base[@href]/@href")
+    base_url = urljoin(base_url, base[0].strip()) if base else base_url
+    seen: dict[str, Entry] = {}
+    for a in doc.xpath("//body//a[@href]"):
+        href = (a.get("href") or "").strip()
+        if not href or href.startswith(("#", "javascript:", "mailto:", "tel:", "whatsapp:")):
+            continue
+        url = urljoin(base_url, href).split("#", 1)[0]
+        if not url.startswith(("http://", "https://")) or not same(url, base_url):
+            continue
+        if url in seen:
+            if seen[url].date is None:
+                seen[url].date = _nearby_date(a, now)
+            continue
+        title = " ".join(a.text_content().split()) or a.get("title")
+        seen[url] = Entry(url, _nearby_date(a, now), title)
+    return list(seen.values())
+
+
+_NEXT_TEXT = re.compile(
+    r"^(next|selanjutnya|berikutnya|lanjut|older|sebelumnya ?»|›|»|>|>>|→)\b|^[›»>→]+$", re.I
+)
+
+
+def _with_page(url: str, n: int, param: str) -> str:
+    parts = urlsplit(url)
+    q = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != param]
+    q.append((param, str(n)))
+    return urlunsplit(parts._replace(query=urlencode(q)))
+
+
+def current_page_number(url: str) -> int:
+    """The page a listing URL shows: ?page=N / ?paged=N / .../page/N/ ; 1 if none."""
+    parts = urlsplit(url)
+    for k, v in parse_qsl(parts.query):
+        if k.lower() in ("page", "paged", "halaman", "hal") and v.isdigit():
+            return int(v)
+    m = re.search(r"/(?:page|halaman|hal)/(\d+)/?$", parts.path)
+    return int(m.group(1)) if m else 1
+
+
+def next_page_url(html: str, url: str) -> str | None:
+    """The next page of a listing: rel=next, a "Next/Selanjutnya/»" link, or the link to page
+    N+1 in a numbered pager (".../page/N+1/", "?page=N+1")."""
+    doc = _html(html)
+    if doc is None:
+        return None
+    for el in doc.xpath("//link[@rel='next'][@href] | //a[@rel='next'][@href]"):
+        return urljoin(url, el.get("href").strip())
+    n = current_page_number(url)
+    want = n + 1
+    candidates: list[str] = []
+    for a in doc.xpath("//body//a[@href]"):
+        href = urljoin(url, a.get("href").strip()).split("#", 1)[0]
+        if not same_site(href, url) or href == url:
+            continue
+        text = " ".join(a.text_content().split())
+        if current_page_number(href) == want and (
+            text == str(want) or _NEXT_TEXT.search(text) or "next" in (a.get("class") or "")
+        ):
+            return href
+        if current_page_number(href) == want:
+            candidates.append(href)
+    return candidates[0] if candidates else None

@@ -1,0 +1,242 @@
+"""Downloader middlewares for polite, bounded crawling of small regional servers.
+
+- `BudgetMiddleware`: counts every request sent (retries and robots.txt included) and refuses
+  those past the source's `max_requests`.
+- `PoliteRetryMiddleware`: Scrapy's retry, but a 429/503 waits for `Retry-After` (seconds or an
+  HTTP date) or an exponential backoff instead of retrying at once, and slows the whole domain.
+- `BlockDetectionMiddleware`: 403s and bot-challenge pages (Cloudflare "Just a moment...",
+  captchas) are counted as `pantau/blocked`, apart from other errors, and never parsed.
+- `DecodedSizeMiddleware`: DOWNLOAD_MAXSIZE applied once more to the decoded body. Scrapy 2.19's
+  HttpCompressionMiddleware already enforces it while inflating gzip/deflate/br/zstd (chunk by
+  chunk, so a bomb is stopped early); this guard also covers bodies that arrive decoded and
+  anything a future middleware inflates, and counts the refusal.
+
+Stats keys (all under pantau/):
+  requests, requests/<kind>         requests sent to the network (kind: article, feed, ...)
+  budget/exhausted, budget/dropped  the max_requests budget ran out; requests refused after it
+  retry/<status>, retry/wait_s      polite retries and the seconds waited for them
+  retry/gave_up                     a Retry-After too long to wait for, or retries exhausted
+  blocked, blocked/<reason>         403 / challenge pages (reason: http_403, challenge, ...)
+  error_detail/too_large            bodies over DOWNLOAD_MAXSIZE after decoding (the spider
+                                    counts the error itself under errors/<kind>)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+from scrapy import Request
+from scrapy.downloadermiddlewares.retry import RetryMiddleware, get_retry_request
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.http import Response
+
+logger = logging.getLogger(__name__)
+
+
+class BlockedError(IgnoreRequest):
+    """The site refused us (403 or a bot challenge); not retried, counted as blocked."""
+
+
+class BudgetExceeded(IgnoreRequest):
+    """The source's max_requests budget is spent."""
+
+
+class TooLarge(IgnoreRequest):
+    """The decoded body is over DOWNLOAD_MAXSIZE."""
+
+
+# --------------------------------------------------------------------------- budget
+
+
+class BudgetMiddleware:
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.default_budget = crawler.settings.getint("PANTAU_MAX_REQUESTS", 0)
+        self.sent = 0
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_request(self, request: Request):
+        spider = self.crawler.spider
+        budget = getattr(spider, "max_requests", None) or self.default_budget
+        if budget and self.sent >= budget:
+            self.stats.set_value("pantau/budget/exhausted", 1)
+            self.stats.inc_value("pantau/budget/dropped")
+            raise BudgetExceeded(f"max_requests budget ({budget}) spent: {request.url}")
+        self.sent += 1
+        kind = request.meta.get("pantau_kind") or (
+            "robots" if request.url.endswith("/robots.txt") else "other"
+        )
+        self.stats.inc_value("pantau/requests")
+        self.stats.inc_value(f"pantau/requests/{kind}")
+        return None
+
+
+# --------------------------------------------------------------------------- retry
+
+
+def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) -> float | None:
+    """Seconds a Retry-After header asks for: delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    text = value.decode("latin-1") if isinstance(value, bytes) else value
+    text = text.strip()
+    if re.fullmatch(r"\d+(\.\d+)?", text):
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+class PoliteRetryMiddleware(RetryMiddleware):
+    """Retry with Retry-After and exponential backoff for 429/503; others as Scrapy does."""
+
+    def __init__(self, settings, crawler=None):
+        super().__init__(settings)
+        self.crawler = crawler
+        self.backoff_base = settings.getfloat("PANTAU_RETRY_BACKOFF_BASE", 2.0)
+        self.backoff_max = settings.getfloat("PANTAU_RETRY_BACKOFF_MAX", 60.0)
+        self.retry_after_max = settings.getfloat("PANTAU_RETRY_AFTER_MAX", 120.0)
+        self.slow_codes = {429, 503}
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not crawler.settings.getbool("RETRY_ENABLED"):
+            raise NotConfigured
+        return cls(crawler.settings, crawler)
+
+    def _stats(self):
+        return self.crawler.stats if self.crawler else None
+
+    async def process_response(self, request: Request, response: Response):
+        if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
+            return response
+        stats = self._stats()
+        if response.status not in self.slow_codes:
+            return self._retry(request, f"HTTP {response.status}") or response
+        retries = request.meta.get("retry_times", 0)
+        wait = retry_after_seconds(response.headers.get(b"Retry-After"))
+        if wait is None:
+            wait = min(self.backoff_max, self.backoff_base * (2**retries))
+        if wait > self.retry_after_max:
+            logger.warning(
+                "%s asks us to wait %.0f s (over PANTAU_RETRY_AFTER_MAX): giving up on %s",
+                response.status,
+                wait,
+                request.url,
+            )
+            if stats:
+                stats.inc_value("pantau/retry/gave_up")
+            return response
+        new = get_retry_request(
+            request,
+            spider=self.crawler.spider,
+            reason=f"HTTP {response.status}",
+            max_retry_times=request.meta.get("max_retry_times", self.max_retry_times),
+            priority_adjust=request.meta.get("priority_adjust", self.priority_adjust),
+            stats_base_key="retry",
+        )
+        if new is None:
+            if stats:
+                stats.inc_value("pantau/retry/gave_up")
+            return response
+        if stats:
+            stats.inc_value(f"pantau/retry/{response.status}")
+            stats.inc_value("pantau/retry/wait_s", int(round(wait)))
+        self._slow_down(request, wait)
+        if wait > 0:
+            await asyncio.sleep(wait)
+        return new
+
+    def _slow_down(self, request: Request, wait: float) -> None:
+        """Space the domain's next requests too: the server asked us to back off."""
+        try:
+            downloader = self.crawler.engine.downloader
+            key = downloader.get_slot_key(request)
+            slot = downloader.slots.get(key)
+            if slot is not None:
+                slot.delay = max(slot.delay, min(wait, 10.0))
+        except AttributeError:
+            pass
+
+
+# --------------------------------------------------------------------------- blocking
+
+CHALLENGE_RE = re.compile(
+    rb"<title>\s*(just a moment|attention required|access denied|ddos-guard|"
+    rb"please wait|checking your browser|security check|one more step|"
+    rb"are you a robot|captcha)|cf-browser-verification|cf_chl_opt|challenge-platform|"
+    rb"g-recaptcha|h-captcha|hcaptcha\.com/1/api|_incapsula_resource|sucuri_cloudproxy",
+    re.I,
+)
+
+
+def block_reason(status: int, headers: dict[bytes, list[bytes]] | None, body: bytes) -> str | None:
+    """Why a response is a refusal rather than content, or None."""
+    header = {k.lower(): v for k, v in (headers or {}).items()}
+    if b"cf-mitigated" in header:
+        return "challenge"
+    head = body[:20000]
+    if CHALLENGE_RE.search(head):
+        # an article page may embed a reCAPTCHA comment form: only small pages are challenges
+        if len(body) < 60000 or status in (403, 429, 503):
+            return "challenge"
+    if status == 403:
+        return "http_403"
+    if status == 401:
+        return "http_401"
+    return None
+
+
+class BlockDetectionMiddleware:
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response):
+        if response.status in (301, 302, 303, 307, 308, 304):
+            return response
+        reason = block_reason(response.status, dict(response.headers), response.body)
+        if reason is None:
+            return response
+        self.stats.inc_value("pantau/blocked")
+        self.stats.inc_value(f"pantau/blocked/{reason}")
+        logger.warning("blocked (%s) at %s", reason, request.url)
+        raise BlockedError(f"blocked ({reason}): {request.url}")
+
+
+# --------------------------------------------------------------------------- size
+
+
+class DecodedSizeMiddleware:
+    def __init__(self, crawler):
+        self.stats = crawler.stats
+        self.max_size = crawler.settings.getint("DOWNLOAD_MAXSIZE")
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response):
+        limit = request.meta.get("download_maxsize", self.max_size)
+        if limit and len(response.body) > limit:
+            self.stats.inc_value("pantau/error_detail/too_large")
+            raise TooLarge(f"decoded body of {request.url} is over {limit} bytes")
+        return response

@@ -1,0 +1,604 @@
+"""The `news` spider: crawl one configured source incrementally.
+
+    scrapy crawl news -a source=NAME [-a full=1]
+
+Discovery (feeds, sitemaps, site search, listings, the home page) finds article URLs; the
+archive (read-only) says which are known; only new or changed articles are fetched. Feeds,
+sitemaps and listings are fetched with conditional GET and compared by body hash. The spider
+yields two plain-dict item kinds, `article` and `page`, for the item pipeline to store; it never
+writes the database itself.
+
+Stats (under pantau/, besides those of spiders/middlewares.py):
+  pages/<kind>          responses handled: home, feed, sitemap, listing, search, robots, article
+  unchanged/<kind>      304s and bodies identical to the stored one
+  articles/queued       article requests scheduled
+  articles/yielded      article items yielded
+  articles/known        article links skipped because the archive has them unchanged
+  articles/not_article  fetched "articles" the page classifier calls index pages
+  articles/multipage    articles assembled from several pages
+  missing/<kind>        404/410 of a guessed URL (/feed/, /sitemap.xml, ...): not an error
+  errors/<kind>         one per error (feed, sitemap, listing, article, ...): malformed
+                        feeds/sitemaps, HTTP errors, network failures, oversized bodies
+  error_detail/<what>   http_<status>, network, too_large, ignored
+  budget/unscheduled    article links not scheduled because max_requests was reached
+  robots/forbidden      requests robots.txt forbids
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import zlib
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import scrapy
+import yaml
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Request, Response
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from pipeline.canonical import canonicalize_url, strip_tracking
+from pipeline.config import Source, load_config
+from spiders.charset import decode_html
+from spiders.discovery import (
+    DiscoveryError,
+    Entry,
+    current_page_number,
+    feed_links_from_html,
+    next_page_url,
+    page_links,
+    parse_feed,
+    parse_sitemap,
+    sitemaps_from_robots,
+)
+from spiders.incremental import ArchiveState, utcnow_iso
+from spiders.middlewares import BlockedError, BudgetExceeded, TooLarge
+from spiders.templates import Template, first_page_url, get_template, page_number
+
+try:  # the extraction engineer's page classifier
+    from pipeline.pagekind import page_kind
+except ImportError:  # pragma: no cover - only while it does not exist
+    page_kind = None
+
+logger = logging.getLogger(__name__)
+
+PAGE_KINDS = ("home", "feed", "sitemap", "listing", "search", "robots")
+# page_kind() answers that are certainly not articles ("other" is left to the extractor)
+NONARTICLE_KINDS = frozenset({"listing", "home", "search", "tag", "gallery"})
+PRIORITY = {"robots": 110, "home": 100, "feed": 95, "sitemap": 90, "search": 85, "listing": 80}
+MAX_LISTING_PAGES = 20
+MAX_SITEMAP_CHILDREN = 10
+MAX_ARTICLE_PAGES = 20
+GONE_RETRY_DAYS = 7  # a dead article link is tried again after this many days
+
+
+def _truthy(value: Any) -> bool:
+    return str(value).strip().lower() in ("1", "true", "yes", "on")
+
+
+def _header(response: Response, name: str) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
+
+
+def _iso(dt: datetime | None) -> str | None:
+    return dt.isoformat() if dt else None
+
+
+class NewsSpider(scrapy.Spider):
+    name = "news"
+
+    # ------------------------------------------------------------------ setup
+
+    @classmethod
+    def update_settings(cls, settings: Any) -> None:
+        """A real User-Agent with the operator's contact URL from sources.yaml."""
+        super().update_settings(settings)
+        cfg_dir = (
+            settings.get("PANTAU_CONFIG_DIR") or os.environ.get("PANTAU_CONFIG_DIR") or "config"
+        )
+        contact = (
+            settings.get("PANTAU_DEFAULT_CONTACT") or "https://github.com/pantau-monitor/pantau"
+        )
+        try:
+            doc = yaml.safe_load((Path(cfg_dir) / "sources.yaml").read_text(encoding="utf-8"))
+            if isinstance(doc, dict) and doc.get("user_agent_contact"):
+                contact = str(doc["user_agent_contact"]).strip()
+        except (OSError, yaml.YAMLError, UnicodeDecodeError):
+            pass
+        settings.set("USER_AGENT", f"Pantau/0.1 (+{contact})", priority="spider")
+
+    def __init__(self, source: str | None = None, full: Any = None, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if not source:
+            raise ValueError("the news spider needs -a source=NAME")
+        self.source_name = source
+        self.full = _truthy(full)
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider._setup()
+        return spider
+
+    def _setup(self) -> None:
+        settings = self.crawler.settings
+        cfg_dir = (
+            settings.get("PANTAU_CONFIG_DIR") or os.environ.get("PANTAU_CONFIG_DIR") or "config"
+        )
+        db_path = settings.get("PANTAU_DB") or os.environ.get("PANTAU_DB") or "data/pantau.db"
+        config = load_config(cfg_dir)
+        self.source: Source = config.source(self.source_name)
+        self.search_terms = [t for topic in config.topics for t in topic.search_terms]
+        self.template: Template = get_template(
+            self.source.template, self.source.article_url_pattern
+        )
+        self.state = ArchiveState(None if self.full else db_path)
+        self.max_requests = self.source.max_requests
+        self.max_listing_pages = settings.getint("PANTAU_MAX_LISTING_PAGES", MAX_LISTING_PAGES)
+        self.home = self.source.url
+        self.window = timedelta(days=self.source.window_days)
+        self._scheduled = 0
+        self._queued: set[str] = set()
+        self._sitemaps_requested: set[str] = set()
+        self._feeds_requested: set[str] = set()
+
+    def closed(self, reason: str) -> None:
+        self.state.close()
+
+    # ------------------------------------------------------------------ helpers
+
+    def _inc(self, key: str, n: int = 1) -> None:
+        self.crawler.stats.inc_value(f"pantau/{key}", n)
+
+    def _error(self, kind: str, detail: str = "") -> None:
+        """One error: `errors/<kind>` (the only errors/ key, so summing errors/* counts each
+        error once), plus `error_detail/<detail>` saying what went wrong."""
+        self._inc(f"errors/{kind}")
+        if detail:
+            self._inc(f"error_detail/{detail}")
+
+    def _budget_left(self) -> bool:
+        return self._scheduled < self.max_requests
+
+    def _page_request(
+        self, url: str, kind: str, callback: Any, *, guessed: bool = False, **meta: Any
+    ) -> Request:
+        """A conditional GET of a feed/sitemap/listing/home page."""
+        # robots.txt, the home page and top-level sitemaps are fetched whole: their bodies lead
+        # to feeds and child sitemaps, and a 304 would hide those (page bodies are not kept).
+        conditional = not self.full and kind in ("feed", "listing", "search", "sitemap")
+        if kind == "sitemap" and not meta.get("child"):
+            conditional = False
+        headers = self.state.conditional_headers(url) if conditional else {}
+        self._scheduled += 1
+        return Request(
+            url,
+            callback=callback,
+            errback=self.on_error,
+            headers=headers,
+            priority=PRIORITY.get(kind, 50) - meta.get("page_no", 1),
+            meta={
+                "pantau_kind": kind,
+                "guessed": guessed,
+                "handle_httpstatus_list": [304],
+                **meta,
+            },
+        )
+
+    def _page_item(self, response: Response, kind: str) -> dict:
+        etag, last_modified = _header(response, "ETag"), _header(response, "Last-Modified")
+        if response.status == 304:  # keep the validators we sent if the 304 repeats none
+            stored = self.state.page(response.url)
+            if stored:
+                etag = etag or stored.etag
+                last_modified = last_modified or stored.last_modified
+        return {
+            "type": "page",
+            "source": self.source_name,
+            "url": response.url,
+            "kind": kind,
+            "status": response.status,
+            "fetched_at": utcnow_iso(),
+            "etag": etag,
+            "last_modified": last_modified,
+            "content_type": _header(response, "Content-Type"),
+            "body": b"" if response.status == 304 else response.body,
+        }
+
+    def _gone_item(self, response: Response) -> dict:
+        item = self._page_item(response, "gone")
+        item["body"] = b""
+        return item
+
+    def _page_body(self, response: Response, kind: str) -> tuple[bytes | None, bool]:
+        """(body to parse, unchanged?) of a page response; counts it. A 304 is parsed from the
+        stored body if the archive kept one (so unfetched links are still noticed)."""
+        self._inc(f"pages/{kind}")
+        if response.status == 304:
+            self._inc(f"unchanged/{kind}")
+            return self._stored_body(response.url), True
+        if not self.full and self.state.unchanged(response.url, response.body):
+            self._inc(f"unchanged/{kind}")
+            return response.body, True
+        return response.body, False
+
+    def _stored_body(self, url: str) -> bytes | None:
+        conn = self.state.conn
+        if conn is None:
+            return None
+        try:
+            row = conn.execute("SELECT html FROM pages WHERE url = ?", (url,)).fetchone()
+        except Exception:
+            return None
+        if not row or not row[0]:
+            return None
+        try:
+            return zlib.decompress(row[0])
+        except zlib.error:
+            return bytes(row[0])
+
+    def _now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def _is_old(self, date: datetime | None) -> bool:
+        return date is not None and date < self._now() - self.window
+
+    def _known(self, url: str) -> bool:
+        """Known to the archive as an article, or as a page that turned out not to be one."""
+        if self.full:
+            return False
+        return self.state.last_seen(url) is not False or self._seen_as_nonarticle(url)
+
+    def _seen_as_nonarticle(self, url: str) -> bool:
+        """An earlier run fetched this "article" link and found an index page or no article
+        (skip it), or a 404/410 (skip it for GONE_RETRY_DAYS, then try again)."""
+        candidates = {url, canonicalize_url(url), self.template.single_page_url(url) or url}
+        for candidate in candidates:
+            record = self.state.page_record(candidate)
+            if record is None or record[0] in (None, "article", "article-page"):
+                continue
+            kind, fetched_at = record
+            if kind != "gone":
+                return True
+            if fetched_at and self._now() - fetched_at < timedelta(days=GONE_RETRY_DAYS):
+                return True
+        return False
+
+    # ------------------------------------------------------------------ start
+
+    async def start(self) -> AsyncIterator[Request]:
+        for request in self.initial_requests():
+            yield request
+
+    def initial_requests(self) -> Iterator[Request]:
+        src, home = self.source, self.home
+        yield self._page_request(home, "home", self.parse_home)
+        feeds = list(src.feeds)
+        guessed = not feeds
+        if guessed:
+            feeds = self.template.default_feeds(home)
+        for url in feeds:
+            self._feeds_requested.add(url)
+            yield self._page_request(url, "feed", self.parse_feed, guessed=guessed)
+        if src.sitemaps:
+            for url in src.sitemaps:
+                self._sitemaps_requested.add(url)
+                yield self._page_request(url, "sitemap", self.parse_sitemap)
+        else:
+            robots = re.sub(r"^(https?://[^/]+).*$", r"\1/robots.txt", home)
+            yield self._page_request(robots, "robots", self.parse_robots, guessed=True)
+        for term in dict.fromkeys(self.search_terms):
+            for url, kind in self.template.search_urls(home, term, src.search_url):
+                if kind == "feed":
+                    yield self._page_request(url, "feed", self.parse_feed, search=True)
+                else:
+                    yield self._page_request(url, "search", self.parse_listing, page_no=1)
+        for url in src.listings:
+            yield self._page_request(url, "listing", self.parse_listing, page_no=1)
+
+    # ------------------------------------------------------------------ discovery callbacks
+
+    def parse_home(self, response: Response) -> Iterator[Any]:
+        yield self._page_item(response, "home")
+        body, _ = self._page_body(response, "home")
+        if body is None:
+            return
+        html, _enc = decode_html(body, _header(response, "Content-Type"))
+        if not self.source.feeds:
+            for url in feed_links_from_html(html, response.url):
+                if url not in self._feeds_requested:
+                    self._feeds_requested.add(url)
+                    # announced by the site itself: a broken one is an error, not a miss
+                    yield self._page_request(url, "feed", self.parse_feed)
+        for entry in self._article_links(html, response.url):
+            yield from self._consider(entry, "home")
+
+    def parse_robots(self, response: Response) -> Iterator[Any]:
+        yield self._page_item(response, "robots")
+        body, _ = self._page_body(response, "robots")
+        text = (body or b"").decode("utf-8", "replace")
+        sitemaps = sitemaps_from_robots(text, response.url) if response.status == 200 else []
+        yield from self._request_sitemaps(
+            sitemaps or [self._fallback_sitemap()], guessed=not sitemaps
+        )
+
+    def _fallback_sitemap(self) -> str:
+        return re.sub(r"^(https?://[^/]+).*$", r"\1/sitemap.xml", self.home)
+
+    def _request_sitemaps(
+        self, urls: list[str], guessed: bool = False, child: bool = False
+    ) -> Iterator[Request]:
+        for url in urls:
+            if url not in self._sitemaps_requested:
+                self._sitemaps_requested.add(url)
+                yield self._page_request(
+                    url, "sitemap", self.parse_sitemap, guessed=guessed, child=child
+                )
+
+    def parse_feed(self, response: Response) -> Iterator[Any]:
+        yield self._page_item(response, "feed")
+        body, _ = self._page_body(response, "feed")
+        if body is None:
+            return
+        try:
+            result = parse_feed(body, response.url)
+        except DiscoveryError as exc:
+            logger.warning("malformed feed %s: %s", response.url, exc)
+            if not response.meta.get("guessed"):
+                self._error("feed", "")
+            else:
+                self._inc("missing/feed")
+            return
+        if result.salvaged:
+            logger.warning("malformed feed %s: read in recovery mode", response.url)
+            self._error("feed", "")
+        for entry in result.entries:
+            if not self.template.is_nonarticle_url(entry.url):
+                yield from self._consider(entry, "feed", changed_at=entry.date)
+
+    def parse_sitemap(self, response: Response) -> Iterator[Any]:
+        yield self._page_item(response, "sitemap")
+        body, _ = self._page_body(response, "sitemap")
+        if body is None:
+            return
+        try:
+            result = parse_sitemap(body, response.url)
+        except DiscoveryError as exc:
+            logger.warning("malformed sitemap %s: %s", response.url, exc)
+            if response.meta.get("guessed"):
+                self._inc("missing/sitemap")
+            else:
+                self._error("sitemap", "")
+            return
+        if result.salvaged:
+            logger.warning("malformed sitemap %s: read in recovery mode", response.url)
+            self._error("sitemap", "")
+        if result.kind == "index":
+            yield from self._request_sitemaps(self._pick_child_sitemaps(result.entries), child=True)
+            return
+        postish = bool(re.search(r"post|news|berita|artikel|article", response.url, re.I))
+        entries = sorted(
+            result.entries, key=lambda e: e.date or datetime.min.replace(tzinfo=UTC), reverse=True
+        )
+        for entry in entries:
+            if self.template.is_nonarticle_url(entry.url):
+                continue
+            if self.template.is_article_url(entry.url) or postish or entry.title:
+                yield from self._consider(entry, "sitemap", changed_at=entry.date)
+
+    def _pick_child_sitemaps(self, entries: list[Entry]) -> list[str]:
+        """The newest children of a sitemap index: news and post sitemaps first, those changed
+        within the window, at most MAX_SITEMAP_CHILDREN (old archive months are skipped)."""
+        skip = re.compile(r"(category|tag|author|page|attachment|image|video|taxonom)", re.I)
+        cands = [e for e in entries if not skip.search(e.url.rsplit("/", 1)[-1])] or entries
+        dated = [e for e in cands if e.date is not None]
+        if dated:
+            recent = [e for e in dated if not self._is_old(e.date)]
+            # nothing changed within the window: the three newest still catch late updates
+            chosen = recent or sorted(dated, key=lambda e: e.date, reverse=True)[:3]
+            chosen.sort(key=lambda e: e.date, reverse=True)
+            cands = chosen + [e for e in cands if e.date is None]
+        news_first = sorted(cands, key=lambda e: 0 if re.search(r"news|berita", e.url, re.I) else 1)
+        return [e.url for e in news_first[:MAX_SITEMAP_CHILDREN]]
+
+    def parse_listing(self, response: Response) -> Iterator[Any]:
+        kind = response.meta["pantau_kind"]
+        page_no = response.meta.get("page_no", 1)
+        yield self._page_item(response, kind)
+        body, _ = self._page_body(response, kind)
+        if body is None:
+            return
+        html, _enc = decode_html(body, _header(response, "Content-Type"))
+        entries = self._article_links(html, response.url)
+        fresh = 0
+        for entry in entries:
+            if self._is_old(entry.date):
+                continue
+            canon = canonicalize_url(entry.url)
+            if canon in self._queued or self._known(entry.url):
+                continue
+            fresh += 1
+        for entry in entries:
+            yield from self._consider(entry, kind)
+        # Pages are newest first: stop at the first page with nothing new and recent on it.
+        if not entries or fresh == 0 or page_no >= self.max_listing_pages:
+            return
+        nxt = next_page_url(html, response.url)
+        if nxt and current_page_number(nxt) > current_page_number(response.url):
+            yield self._page_request(nxt, kind, self.parse_listing, page_no=page_no + 1)
+
+    def _article_links(self, html: str, url: str) -> list[Entry]:
+        return [
+            e
+            for e in page_links(html, url, now=self._now(), same=self.template.same_site)
+            if self.template.is_article_url(e.url)
+        ]
+
+    # ------------------------------------------------------------------ articles
+
+    def _consider(
+        self, entry: Entry, via: str, changed_at: datetime | None = None
+    ) -> Iterator[Request]:
+        """Schedule an article unless it is already queued, known and unchanged, or over budget."""
+        url = strip_tracking(entry.url)
+        if page_number(url) and self.template.is_article_url(first_page_url(url)):
+            url = first_page_url(url)  # always start a multi-page article at its first page
+        canon = canonicalize_url(url)
+        if canon in self._queued:
+            return
+        if not self.full:
+            if self.state.last_seen(url) is not False:
+                skip = self.state.is_known(url, changed_at)
+            else:
+                skip = self._seen_as_nonarticle(url)
+            if skip:
+                self._queued.add(canon)
+                self._inc("articles/known")
+                return
+        if not self._budget_left():
+            self._inc("budget/unscheduled")
+            return
+        self._queued.add(canon)
+        self._scheduled += 1
+        self._inc("articles/queued")
+        single = self.template.single_page_url(url)
+        age_days = (self._now() - entry.date).days if entry.date else self.window.days
+        yield Request(
+            single or url,
+            callback=self.parse_article,
+            errback=self.on_error,
+            priority=max(-1000, min(0, -age_days)),
+            meta={
+                "pantau_kind": "article",
+                "discovered_url": url,
+                "discovered_via": via,
+                "listed_date": _iso(entry.date),
+                "single_view": bool(single),
+            },
+        )
+
+    def _is_article_page(self, html: str, url: str) -> str:
+        if self.template.is_nonarticle_url(url) and not self.source.article_url_pattern:
+            return "listing"
+        if page_kind is None:
+            return "article"
+        try:
+            kind = page_kind(html, url, self.source.template)
+        except Exception:  # the classifier must never stop a crawl
+            logger.exception("page_kind failed on %s", url)
+            return "article"
+        return str(getattr(kind, "value", kind))
+
+    def parse_article(self, response: Response) -> Iterator[Any]:
+        self._inc("pages/article")
+        html, _enc = decode_html(response.body, _header(response, "Content-Type"))
+        kind = self._is_article_page(html, response.url)
+        if kind in NONARTICLE_KINDS:
+            self._inc("articles/not_article")
+            logger.info("not an article (%s): %s", kind, response.url)
+            page_kind_name = kind if kind in ("home", "search") else "listing"
+            yield self._page_item(response, page_kind_name)
+            return
+        item = {
+            "type": "article",
+            "source": self.source_name,
+            "template": self.template.name,
+            "url": response.url,
+            "requested_url": response.meta.get("discovered_url") or response.request.url,
+            "html": html,
+            "status": response.status,
+            "fetched_at": utcnow_iso(),
+            "etag": _header(response, "ETag"),
+            "last_modified": _header(response, "Last-Modified"),
+            "extra_pages": [],
+            "extra_page_urls": [],
+            "listed_date": response.meta.get("listed_date"),
+        }
+        pages = (
+            []
+            if response.meta.get("single_view")
+            else self.template.article_page_urls(html, response.url)
+        )
+        pages = pages[: MAX_ARTICLE_PAGES - 1]
+        if not pages:
+            self._inc("articles/yielded")
+            yield item
+            return
+        self._inc("articles/multipage")
+        yield self._next_article_page(item, pages)
+
+    def _next_article_page(self, item: dict, pages: list[str]) -> Request:
+        self._scheduled += 1
+        return Request(
+            pages[0],
+            callback=self.parse_article_page,
+            errback=self.on_error,
+            priority=10,
+            dont_filter=True,
+            meta={"pantau_kind": "article", "article_item": item, "remaining": pages[1:]},
+        )
+
+    def parse_article_page(self, response: Response) -> Iterator[Any]:
+        self._inc("pages/article")
+        item = response.meta["article_item"]
+        html, _enc = decode_html(response.body, _header(response, "Content-Type"))
+        item["extra_pages"].append(html)
+        item["extra_page_urls"].append(response.url)
+        remaining = response.meta["remaining"]
+        if remaining and self._budget_left():
+            yield self._next_article_page(item, remaining)
+        else:
+            self._inc("articles/yielded")
+            yield item
+
+    # ------------------------------------------------------------------ errors
+
+    def on_error(self, failure: Failure) -> Iterator[Any]:
+        request = failure.request
+        meta = request.meta
+        kind = meta.get("pantau_kind", "other")
+        if failure.check(BlockedError, BudgetExceeded):
+            pass  # counted by the middlewares as blocked / budget
+        elif failure.check(HttpError):
+            status = failure.value.response.status
+            if kind == "article" and status in (404, 410) and not meta.get("single_view"):
+                # remembered (pages.kind "gone") so the dead link is not fetched on every run
+                self._inc("missing/article")
+                yield self._gone_item(failure.value.response)
+            elif meta.get("guessed") and status in (404, 410):
+                self._inc(f"missing/{kind}")
+            else:
+                logger.warning("HTTP %s on %s %s", status, kind, request.url)
+                self._error(kind, f"http_{status}")
+            if kind == "robots":
+                yield from self._request_sitemaps([self._fallback_sitemap()], guessed=True)
+            if kind == "article" and meta.get("single_view") and status in (404, 410):
+                # this site has no single-page view after all: fetch the plain URL
+                yield Request(
+                    meta["discovered_url"],
+                    callback=self.parse_article,
+                    errback=self.on_error,
+                    meta={**{k: meta[k] for k in ("discovered_url", "discovered_via", "listed_date")},
+                          "pantau_kind": "article", "single_view": False},
+                )  # fmt: skip
+        elif failure.check(TooLarge):
+            self._error(kind)  # detail counted by the middleware
+        elif failure.check(IgnoreRequest):
+            if "robots" in str(failure.value).lower():
+                self._inc("robots/forbidden")
+            else:
+                self._error(kind, "ignored")
+        else:
+            logger.warning("network error on %s %s: %s", kind, request.url, failure.value)
+            self._error(kind, "network")
+            if kind == "robots":
+                yield from self._request_sitemaps([self._fallback_sitemap()], guessed=True)
+        if "article_item" in meta:  # a later page of a multi-page article failed: keep the rest
+            self._inc("articles/yielded")
+            yield meta["article_item"]

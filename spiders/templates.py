@@ -1,0 +1,283 @@
+"""Per-family site adapters: what an article URL looks like, which URLs are never articles,
+the single-page view of multi-page articles, their page links, and site search.
+
+A new family is one more small subclass registered in TEMPLATES; `generic` must work on any
+news site, so its rules are structural (dates and ids in paths, hyphenated slugs), not names
+copied from one outlet.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar
+from urllib.parse import parse_qsl, quote_plus, urlencode, urljoin, urlsplit, urlunsplit
+
+from pipeline.canonical import SECOND_LEVEL, canonicalize_url
+from spiders.discovery import _html, same_site
+
+# Path segments that mark index pages (home sections, tags, authors, search, galleries).
+NONARTICLE_SEGMENTS = frozenset(
+    {
+        "tag", "tags", "topik", "topic", "topics", "category", "categories", "kategori", "kanal",
+        "rubrik", "author", "authors", "penulis", "reporter", "editor", "search", "cari",
+        "pencarian", "indeks", "index", "terkini", "terpopuler", "populer", "archive", "arsip",
+        "page", "halaman", "feed", "rss", "sitemap", "login", "register", "wp-admin",
+        "wp-content", "wp-includes", "wp-json", "amp-stories", "about", "tentang-kami",
+        "redaksi", "kontak", "contact", "pedoman-media-siber", "disclaimer", "privacy-policy",
+        "kebijakan-privasi", "iklan", "karir", "subscribe", "epaper", "e-paper",
+    }
+)  # fmt: skip
+ASSET_RE = re.compile(
+    r"\.(jpe?g|png|gif|webp|svg|ico|pdf|docx?|xlsx?|pptx?|zip|rar|mp[34]|m4a|avi|mov|css|js|xml|json|txt)$",
+    re.I,
+)
+DATE_PATH_RE = re.compile(r"/(19|20)\d{2}/[01]?\d/[0-3]?\d/")
+SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+){3,}", re.I)  # four or more hyphenated words
+SHORT_SLUG_RE = re.compile(r"[a-z]+(?:-[a-z0-9]+)+", re.I)  # with an id, two words will do
+ID_RE = re.compile(r"(?:^|[/-])\d{5,}(?:[/-]|$|\.html?)")
+
+
+class Template:
+    """The generic adapter, base of the others."""
+
+    name: ClassVar[str] = "generic"
+    article_re: ClassVar[re.Pattern[str] | None] = None
+    single_page_param: ClassVar[tuple[str, str] | None] = None  # e.g. ("page", "all")
+
+    def __init__(self, article_url_pattern: str | None = None):
+        self.custom_re = re.compile(article_url_pattern) if article_url_pattern else None
+
+    # ---- URL rules
+
+    def is_nonarticle_url(self, url: str) -> bool:
+        """Index, tag, search, author, gallery-index, asset and service URLs."""
+        parts = urlsplit(url)
+        path = parts.path.lower()
+        if path in ("", "/") or ASSET_RE.search(path):
+            return True
+        segments = [s for s in path.split("/") if s]
+        if any(s in NONARTICLE_SEGMENTS for s in segments[:-1]):
+            return True
+        if segments and segments[-1] in NONARTICLE_SEGMENTS:
+            return True
+        query = dict(parse_qsl(parts.query))
+        return "s" in query or "q" in query or "tag" in query or "cat" in query
+
+    def is_article_url(self, url: str) -> bool:
+        """Does this URL name a single article? `article_url_pattern` wins when configured."""
+        if self.custom_re is not None:
+            return bool(self.custom_re.search(url))
+        if self.is_nonarticle_url(url):
+            return False
+        if self.article_re is not None:
+            return bool(self.article_re.search(url))
+        return self.generic_article_url(url)
+
+    @staticmethod
+    def generic_article_url(url: str) -> bool:
+        path = urlsplit(url).path
+        segments = [s for s in path.split("/") if s]
+        if not segments:
+            return False
+        last = segments[-1]
+        if DATE_PATH_RE.search(path + "/") and len(segments) >= 4:
+            return True
+        if ID_RE.search(path) and any(SHORT_SLUG_RE.search(s) for s in segments):
+            return True
+        if re.search(r"/(read|berita|news|artikel|post)/\d+", path, re.I):
+            return True
+        return bool(SLUG_RE.fullmatch(re.sub(r"\.html?$", "", last)))
+
+    def same_site(self, url: str, base_url: str) -> bool:
+        """Which links belong to the source: the same host (ignoring www./m./amp.)."""
+        return same_site(url, base_url)
+
+    # ---- multi-page articles
+
+    def single_page_url(self, url: str) -> str | None:
+        """URL of the whole article on one page, when the family has such a view."""
+        if self.single_page_param is None:
+            return None
+        key, value = self.single_page_param
+        parts = urlsplit(url)
+        q = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != key]
+        q.append((key, value))
+        return urlunsplit(parts._replace(query=urlencode(q), fragment=""))
+
+    def article_page_urls(self, html: str, url: str) -> list[str]:
+        """Pages 2..n of a multi-page article, in order (empty for a one-page article).
+
+        A page link is a link to the same article with a page number: `?page=N` (or halaman,
+        hal, paged), a trailing `/N/` path segment (WordPress `<!--nextpage-->`), or `rel=next`.
+        """
+        doc = _html(html)
+        if doc is None:
+            return []
+        base = first_page_url(url)
+        found: dict[int, str] = {}
+        for a in doc.xpath("//body//a[@href] | //link[@rel='next'][@href]"):
+            href = urljoin(url, (a.get("href") or "").strip()).split("#", 1)[0]
+            if not same_site(href, url):
+                continue
+            n = page_number(href)
+            if n is None or n < 2 or n > 50:
+                continue
+            if canonicalize_url(first_page_url(href)) == canonicalize_url(base):
+                found.setdefault(n, href)
+        if not found:
+            return []
+        # a pager shows every page, or at least a "next" link: fill gaps up to the last one
+        last = max(found)
+        out = []
+        for n in range(2, last + 1):
+            out.append(found.get(n) or _with_page_like(found[last], last, n))
+        return out
+
+    # ---- search and feeds
+
+    def search_urls(self, home: str, term: str, search_url: str | None) -> list[tuple[str, str]]:
+        """(url, kind) pairs asking the site's own search for `term`; kind is search or feed."""
+        out: list[tuple[str, str]] = []
+        if search_url:
+            out.append((search_url.replace("{query}", quote_plus(term)), "search"))
+        return out
+
+    def default_feeds(self, home: str) -> list[str]:
+        """Feed URLs worth trying when none is configured or announced."""
+        return []
+
+
+class WordPress(Template):
+    name = "wordpress"
+
+    def is_article_url(self, url: str) -> bool:
+        if self.custom_re is not None:
+            return bool(self.custom_re.search(url))
+        parts = urlsplit(url)
+        if re.fullmatch(r"p=\d+", parts.query):
+            return True
+        if self.is_nonarticle_url(url):
+            return False
+        segments = [s for s in parts.path.split("/") if s]
+        if segments and segments[-1].isdigit() and len(segments) > 1:  # /slug/2/ page view
+            segments = segments[:-1]
+        if not segments:
+            return False
+        return bool(DATE_PATH_RE.search(parts.path)) or bool(
+            SLUG_RE.fullmatch(re.sub(r"\.html?$", "", segments[-1]))
+        )
+
+    def search_urls(self, home: str, term: str, search_url: str | None) -> list[tuple[str, str]]:
+        out = super().search_urls(home, term, search_url)
+        base = home if home.endswith("/") else home + "/"
+        q = quote_plus(term)
+        out.append((f"{base}?s={q}&feed=rss2", "feed"))
+        out.append((f"{base}?s={q}", "search"))
+        return out
+
+    def default_feeds(self, home: str) -> list[str]:
+        return [urljoin(home, "/feed/")]
+
+
+class Tribun(Template):
+    """Tribun Network (tribunnews.com and its regional subdomains): /YYYY/MM/DD/slug,
+    single-page view ?page=all, AMP under /amp/."""
+
+    name = "tribun"
+    article_re = re.compile(r"/(?:amp/)?(?:[a-z-]+/)?(19|20)\d{2}/\d{2}/\d{2}/[a-z0-9-]{8,}", re.I)
+    single_page_param = ("page", "all")
+
+    def is_nonarticle_url(self, url: str) -> bool:
+        path = urlsplit(url).path.lower()
+        if re.search(r"/(foto|video|tag|topic|index-news|tribunners|superskor)(/|$)", path):
+            return True
+        return super().is_nonarticle_url(url)
+
+    def default_feeds(self, home: str) -> list[str]:
+        return [urljoin(home, "/rss")]
+
+
+class Kompas(Template):
+    """Kompas: sections live on subdomains (regional.kompas.com), /read/[xml/]YYYY/MM/DD/id/."""
+
+    name = "kompas"
+    article_re = re.compile(r"/read/(?:xml/)?(19|20)\d{2}/\d{2}/\d{2}/\d+", re.I)
+    single_page_param = ("page", "all")
+
+    def same_site(self, url: str, base_url: str) -> bool:
+        return registrable_domain(url) == registrable_domain(base_url)
+
+
+class Antara(Template):
+    """Antara national and regional sites: /berita/<id>/<slug>; photo stories under /foto/<id>."""
+
+    name = "antara"
+    article_re = re.compile(r"/(berita|foto|video)/\d{3,}/[a-z0-9-]+", re.I)
+
+    def default_feeds(self, home: str) -> list[str]:
+        return [urljoin(home, "/rss/terkini.xml")]
+
+
+class Detik(Template):
+    name = "detik"
+    article_re = re.compile(r"/d-\d{5,}/|/read/(19|20)\d{2}/\d{2}/\d{2}/\d+", re.I)
+
+    def single_page_url(self, url: str) -> str | None:
+        parts = urlsplit(url)
+        q = [(k, v) for k, v in parse_qsl(parts.query) if k != "single"] + [("single", "1")]
+        return urlunsplit(parts._replace(query=urlencode(q), fragment=""))
+
+
+TEMPLATES: dict[str, type[Template]] = {
+    t.name: t for t in (Template, WordPress, Tribun, Kompas, Antara, Detik)
+}
+
+
+def get_template(name: str | None, article_url_pattern: str | None = None) -> Template:
+    """The adapter for a `template:` value; unknown names fall back to generic."""
+    return TEMPLATES.get(name or "generic", Template)(article_url_pattern)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def registrable_domain(url: str) -> str:
+    """example.com for news.example.com; pemda.go.id for web.pemda.go.id."""
+    host = (urlsplit(url).hostname or "").lower()
+    labels = host.split(".")
+    n = 3 if len(labels) >= 3 and labels[-2] in SECOND_LEVEL and len(labels[-1]) == 2 else 2
+    return ".".join(labels[-n:])
+
+
+_PAGE_KEYS = ("page", "halaman", "hal", "paged")
+
+
+def page_number(url: str) -> int | None:
+    parts = urlsplit(url)
+    for k, v in parse_qsl(parts.query):
+        if k.lower() in _PAGE_KEYS and v.isdigit():
+            return int(v)
+    m = re.search(r"/(\d{1,2})/?$", parts.path)
+    if m and len([s for s in parts.path.split("/") if s]) >= 2:
+        return int(m.group(1))
+    return None
+
+
+def first_page_url(url: str) -> str:
+    parts = urlsplit(url)
+    q = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in _PAGE_KEYS]
+    path = parts.path
+    if re.search(r"/\d{1,2}/?$", path) and len([s for s in path.split("/") if s]) >= 2:
+        path = re.sub(r"/\d{1,2}(/?)$", r"\1", path)
+    return urlunsplit(parts._replace(path=path, query=urlencode(q), fragment=""))
+
+
+def _with_page_like(example: str, example_n: int, n: int) -> str:
+    """Build page n's URL in the same spelling as page example_n's."""
+    parts = urlsplit(example)
+    q = parse_qsl(parts.query, keep_blank_values=True)
+    if any(k in _PAGE_KEYS and v == str(example_n) for k, v in q):
+        q = [(k, str(n) if k in _PAGE_KEYS and v == str(example_n) else v) for k, v in q]
+        return urlunsplit(parts._replace(query=urlencode(q)))
+    path = re.sub(rf"/{example_n}(/?)$", rf"/{n}\1", parts.path)
+    return urlunsplit(parts._replace(path=path))
