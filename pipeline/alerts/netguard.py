@@ -1,0 +1,68 @@
+"""Refuse alert URLs that would make Pantau probe its own network.
+
+Webhook and Slack URLs come from config (often from environment variables an operator pastes),
+so a typo or a hostile value could aim Pantau at a metadata endpoint or an internal admin page.
+Only http(s) URLs whose every resolved address is public are allowed, unless the subscription
+explicitly opts in with `allow_private_network: true` (tests and the demo do).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from urllib.parse import urlsplit
+
+
+class UnsafeURL(Exception):
+    """The URL is not one Pantau will POST to; the alert goes to dead-letter."""
+
+
+def _is_private(addr: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
+        addr = addr.ipv4_mapped
+    return (
+        addr.is_private
+        or addr.is_loopback
+        or addr.is_link_local
+        or addr.is_multicast
+        or addr.is_reserved
+        or addr.is_unspecified
+        or not addr.is_global
+    )
+
+
+def describe(url: str) -> str:
+    """scheme://host[:port] only: Slack webhook paths are secrets and must stay out of logs."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}" if parts.netloc else "<bad url>"
+
+
+def check_url(url: str, *, allow_private: bool = False) -> None:
+    """Raise UnsafeURL unless `url` is http(s) and (when required) resolves to public addresses.
+
+    Resolution happens here and again inside the HTTP client, so a DNS answer that changes in
+    between is not caught; this guard is against mistakes and plain hostile config, not against
+    an attacker who controls a DNS zone.
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UnsafeURL(f"refusing URL {describe(url)}: only http(s) URLs with a host are allowed")
+    if allow_private:
+        return
+    host = parts.hostname
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise UnsafeURL(f"refusing URL {describe(url)}: bad port") from None
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        # Unresolvable now may be resolvable later: let the HTTP client fail and retry.
+        raise LookupError(f"cannot resolve {host}: {exc}") from None
+    for info in infos:
+        addr = ipaddress.ip_address(info[4][0].split("%", 1)[0])
+        if _is_private(addr):
+            raise UnsafeURL(
+                f"refusing URL {describe(url)}: {host} resolves to non-public address {addr} "
+                "(set allow_private_network: true on the subscription to allow it)"
+            )
