@@ -22,6 +22,8 @@ demo: $(STAMP)
 	$(VENV)/bin/pantau demo
 
 test: $(TEST_STAMP)
+	@# headless Chromium for the Datasette browser test; the test skips with a message without it
+	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1 || true
 	$(PY) -m pytest -q
 
 lint: $(TEST_STAMP)

@@ -85,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("check-config", help="validate the config directory and print it")
     st = sub.add_parser("status", help="per-source health")
     st.add_argument("--runs", type=int, default=5)
+    st.add_argument("--format", choices=["table", "json"], default="table")
     return p
 
 

@@ -232,7 +232,7 @@ def cmd_status(args: argparse.Namespace, level: int) -> int:
     from pantau.status import print_status
 
     config = load(args)
-    return print_status(args.db, config, runs=args.runs)
+    return print_status(args.db, config, runs=args.runs, fmt=args.format)
 
 
 __all__ = ["dispatch", "ConfigError", "EXIT_CONFIG"]

@@ -54,6 +54,7 @@ def configure_logging(level: int, fmt: str = "text", mask=lambda s: s) -> None:
     if level > logging.DEBUG:
         handler.addFilter(_quiet_scrapy_info)
     root.addHandler(handler)
+    logging.captureWarnings(True)  # library warnings become log lines in the chosen format
     root.setLevel(level)
     # Scrapy is chatty at INFO; its per-request lines are only useful when debugging.
     for noisy in (

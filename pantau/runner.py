@@ -74,7 +74,8 @@ def crawl_sources(
         exts = dict(settings.getdict("EXTENSIONS"))
         exts["pantau.progress.RichProgress"] = 900
         settings.set("EXTENSIONS", exts, priority="cmdline")
-    process = CrawlerProcess(settings, install_root_handler=False)
+    settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")  # pantau.logs owns it
+    process = CrawlerProcess(settings)
     for name in names:
         kwargs = {"source": name}
         if full:

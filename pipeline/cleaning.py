@@ -129,11 +129,14 @@ def _is_label_box(el: etree._Element) -> bool:
     return not any(len(p.text_content()) > 300 for p in el.iter("p"))
 
 
-def prune_tree(tree: etree._Element, template: str = "generic") -> etree._Element:
+def prune_tree(
+    tree: etree._Element, template: str = "generic", removed: list[Removal] | None = None
+) -> etree._Element:
     """A copy of the page without the furniture the prune rules name (one pass over the tree).
 
     Equivalent to `cleaning_rules.prune_xpaths(template)` minus its "xpaths" part, which is left
-    to trafilatura's prune_xpath.
+    to trafilatura's prune_xpath. With `removed`, each pruned block's text is recorded there
+    (for `pantau extract --explain`).
     """
     rules = R.prune_rules(template)
     classes = frozenset(rules.get("classes", []))
@@ -148,16 +151,20 @@ def prune_tree(tree: etree._Element, template: str = "generic") -> etree._Elemen
             if classes.intersection(tokens) or (
                 prefixes and any(t.startswith(prefixes) for t in tokens)
             ):
-                doomed.append(el)
+                doomed.append((el, "prune:class"))
                 continue
         ident = el.get("id")
         if ident and (ident in ids or (prefixes and ident.startswith(prefixes))):
-            doomed.append(el)
+            doomed.append((el, "prune:id"))
             continue
         if el.tag in ("div", "section", "aside", "ul") and len(el) and _is_label_box(el):
-            doomed.append(el)
-    for el in doomed:
+            doomed.append((el, "prune:label-box"))
+    for el, rule in doomed:
         if el.getparent() is not None:
+            if removed is not None:
+                text = " ".join(" ".join(el.itertext()).split())
+                if text:
+                    removed.append(Removal(rule, text if len(text) <= 300 else text[:297] + "..."))
             _drop_element(el)
     return tree
 

@@ -289,10 +289,12 @@ def _language(tree: etree._Element, text: str) -> str | None:
 # --- the entry point --------------------------------------------------------------------------
 
 
-def _body_blocks(tree: etree._Element, template: str, with_metadata: bool):  # noqa: ANN202
+def _body_blocks(  # noqa: ANN202
+    tree: etree._Element, template: str, with_metadata: bool, removed: list | None = None
+):
     import trafilatura
 
-    pruned = prune_tree(tree, template)
+    pruned = prune_tree(tree, template, removed)
     doc = trafilatura.bare_extraction(
         pruned, options=_options(with_metadata), prune_xpath=R.prune_rules(template)["xpaths"]
     )
@@ -325,7 +327,8 @@ def extract_article(
         log.debug("not an article (%s): %s", kind, url)
         return None
 
-    doc, blocks = _body_blocks(tree, template, True)
+    pruned_away: list | None = [] if explain else None
+    doc, blocks = _body_blocks(tree, template, True, pruned_away)
     if doc is None:
         return None
     pages: list[list[Block]] = [blocks]
@@ -375,7 +378,7 @@ def extract_article(
         word_count=len(text.split()),
         tags=tags[:30],
         alternate_urls=alternates,
-        removed=cleaned.removed,
+        removed=(pruned_away or []) + cleaned.removed,
     )
     resolver = _date_resolver()
     if resolver is not None:

@@ -141,6 +141,7 @@ TABLES: dict[str, dict] = {
             "blocked": int,
             "not_articles": int,
             "with_date": int,
+            "articles_seen": int,  # article pages that gave an article, changed or not
             "duration_s": float,
             "error_summary": str,
         },

@@ -252,6 +252,9 @@ def summarise_stats(stats: dict, reason: str = "finished") -> tuple[dict, str, s
         "blocked": blocked,
         "not_articles": get("pantau/not_articles"),
         "with_date": get("pantau/articles/with_date"),
+        "articles_seen": sum(
+            get(f"pantau/articles/{k}") for k in ("new", "copy", "updated", "unchanged", "alias")
+        ),
     }
     if ok == 0 and blocked:
         status = "blocked"

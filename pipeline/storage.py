@@ -502,6 +502,7 @@ class Archive:
             "blocked",
             "not_articles",
             "with_date",
+            "articles_seen",
             "duration_s",
         ]
         sets = ", ".join(f"{c} = ?" for c in cols)

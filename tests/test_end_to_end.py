@@ -194,3 +194,54 @@ def test_concurrent_run_exits_3(world):
         lock.release()
     assert proc.returncode == 3
     assert "another pantau run" in proc.stderr
+
+
+def test_search_output_formats(world):
+    q = '"revolusi mental"'
+    jsonl = run_pantau(*world["args"], "search", q, "--format", "jsonl")
+    assert jsonl.returncode == 0, jsonl.stderr
+    rows = [json.loads(line) for line in jsonl.stdout.splitlines()]
+    assert len(rows) >= len(GOLD)
+    assert {"title", "source", "region", "published_at", "snippet", "url"} <= rows[0].keys()
+    assert any("[" in r["snippet"] and "]" in r["snippet"] for r in rows)  # highlighted
+    dates = [r["published_at"] or "" for r in rows]
+    assert dates == sorted(dates, reverse=True)  # newest first
+    csv_out = run_pantau(*world["args"], "search", q, "--format", "csv", "--source", "kaltengdaily")
+    lines = csv_out.stdout.strip().splitlines()
+    assert lines[0].startswith("id,published_at,source") and len(lines) == 2
+    assert "kaltengdaily" in lines[1]
+    table = run_pantau(*world["args"], "search", q, "--region", "Bengkulu", "--since", "2021-01-01")
+    assert "Revolusi Mental Untuk ASN" in table.stdout and "Sukamara" not in table.stdout
+    bad = run_pantau(*world["args"], "search", '"revolusi mental" AND (ASN')
+    assert bad.returncode == 2 and "bad query" in bad.stderr
+
+
+def test_alerts_list_shows_the_outbox(world):
+    proc = run_pantau(*world["args"], "alerts", "list", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    rows = json.loads(proc.stdout)
+    assert rows and {r["status"] for r in rows} == {"sent"}
+    assert run_pantau(*world["args"], "alerts", "list", "--status", "dead").returncode == 0
+
+
+def test_reextract_rebuilds_from_stored_html_without_fetching(world):
+    web = world["web"]
+    web.clear_log()
+    con = sqlite3.connect(world["db"])
+    before = con.execute("SELECT count(*), sum(word_count) FROM articles").fetchone()
+    proc = run_pantau(*world["args"], "reextract")
+    assert proc.returncode == 0, proc.stderr
+    assert "reextracted" in proc.stdout and " 0 errors" in proc.stdout
+    assert web.request_log == []
+    after = con.execute("SELECT count(*), sum(word_count) FROM articles").fetchone()
+    assert after == before  # same extractor, same archive
+
+
+def test_json_log_format(world):
+    proc = run_pantau("--log-format", "json", *world["args"], "crawl", "--source", "bandungbarat")
+    assert proc.returncode == 0, proc.stderr
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert lines, "expected some log lines"
+    for ln in lines:
+        obj = json.loads(ln)
+        assert {"ts", "level", "logger", "message"} <= obj.keys()
