@@ -245,3 +245,13 @@ def test_json_log_format(world):
     for ln in lines:
         obj = json.loads(ln)
         assert {"ts", "level", "logger", "message"} <= obj.keys()
+
+
+def test_alerts_test_sends_one_marked_message(world):
+    sink = world["sink"]
+    before = len(sink.received)
+    proc = run_pantau(*world["args"], "alerts", "test", "integrasi")
+    assert proc.returncode == 0, proc.stderr
+    new = sink.received[before:]
+    assert len(new) == 1 and new[0]["json"]["type"] == "test"
+    assert run_pantau(*world["args"], "alerts", "test", "no-such-sub").returncode == 2
