@@ -9,10 +9,18 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 NAME_RE = re.compile(r"^[a-z0-9-]+$")
 ENV_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -33,45 +41,39 @@ class ConfigError(Exception):
         super().__init__(f"{where}: {message}")
 
 
+def _check_name(v: str) -> str:
+    if not NAME_RE.match(v):
+        raise ValueError("must match [a-z0-9-]+")
+    return v
+
+
+def _check_http_url(v: str) -> str:
+    if not re.match(r"^https?://[^/\s]+", v):
+        raise ValueError(f"{v!r} is not an http(s) URL")
+    return v
+
+
+Name = Annotated[str, AfterValidator(_check_name)]
+HttpUrl = Annotated[str, AfterValidator(_check_http_url)]
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=False)
 
 
 class Source(Strict):
-    name: str
-    url: str
+    name: Name
+    url: HttpUrl
     region: str | None = None
     template: Literal["generic", "wordpress", "tribun", "antara", "kompas", "detik"] = "generic"
-    feeds: list[str] = Field(default_factory=list)
-    sitemaps: list[str] = Field(default_factory=list)
-    search_url: str | None = None
-    listings: list[str] = Field(default_factory=list)
+    feeds: list[HttpUrl] = Field(default_factory=list)
+    sitemaps: list[HttpUrl] = Field(default_factory=list)
+    search_url: HttpUrl | None = None
+    listings: list[HttpUrl] = Field(default_factory=list)
     article_url_pattern: str | None = None
     max_requests: int = Field(default=500, ge=1)
     window_days: int = Field(default=30, ge=1)
     enabled: bool = True
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, v: str) -> str:
-        if not NAME_RE.match(v):
-            raise ValueError("must match [a-z0-9-]+")
-        return v
-
-    @field_validator("url", "search_url")
-    @classmethod
-    def _http_url(cls, v: str | None) -> str | None:
-        if v is not None and not re.match(r"^https?://[^/\s]+", v):
-            raise ValueError("must be an http(s) URL")
-        return v
-
-    @field_validator("feeds", "sitemaps", "listings")
-    @classmethod
-    def _http_urls(cls, v: list[str]) -> list[str]:
-        for u in v:
-            if not re.match(r"^https?://[^/\s]+", u):
-                raise ValueError(f"{u!r} is not an http(s) URL")
-        return v
 
     @field_validator("search_url")
     @classmethod
@@ -92,18 +94,11 @@ class Source(Strict):
 
 
 class Topic(Strict):
-    name: str
+    name: Name
     query: str
     search_terms: list[str] = Field(default_factory=list)
     synonyms: list[list[str]] = Field(default_factory=list)
     description: str | None = None
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, v: str) -> str:
-        if not NAME_RE.match(v):
-            raise ValueError("must match [a-z0-9-]+")
-        return v
 
 
 class Smtp(Strict):
@@ -125,7 +120,7 @@ class Subscription(Strict):
     regions: list[str] = Field(default_factory=list)
     sources: list[str] = Field(default_factory=list)
     channel: Literal["slack", "webhook", "email"]
-    url: str | None = None
+    url: HttpUrl | None = None
     secret: str | None = None
     to: list[str] = Field(default_factory=list)
     mode: Literal["instant", "digest"] = "instant"
@@ -140,13 +135,6 @@ class Subscription(Strict):
     def _topics(cls, v: list[str]) -> list[str]:
         if not v:
             raise ValueError("needs at least one topic")
-        return v
-
-    @field_validator("url")
-    @classmethod
-    def _http_url(cls, v: str | None) -> str | None:
-        if v is not None and not re.match(r"^https?://[^/\s]+", v):
-            raise ValueError("must be an http(s) URL")
         return v
 
     @field_validator("digest_every")
