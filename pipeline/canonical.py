@@ -157,3 +157,48 @@ def variant_urls(url: str) -> list[str]:
                 if u not in out:
                     out.append(u)
     return out
+
+
+def _bare_host(host: str) -> str:
+    host = _canonical_host(host or "")
+    return host[4:] if host.startswith("www.") else host
+
+
+def desktop_url(url: str, home: str) -> str:
+    """The URL worth fetching for a mobile or AMP copy of a page of the site at `home`.
+
+    A link to `m.host/x`, `/amp/x`, `x.amp.html` or `x?amp=1` names the same article as the
+    desktop page; fetching the desktop page (on the host the source is configured with) gets
+    the full text and avoids fetching one story twice. Other URLs come back unchanged, and so
+    does the rest of the URL (a guessed spelling that 404s is retried as found).
+    """
+    parts = urlsplit(url)
+    home_parts = urlsplit(home)
+    netloc = parts.netloc
+    try:
+        same_port = parts.port == home_parts.port
+    except ValueError:
+        same_port = False
+    if (
+        parts.hostname
+        and home_parts.hostname
+        and parts.hostname != home_parts.hostname
+        and same_port
+        and _bare_host(parts.hostname) == _bare_host(home_parts.hostname)
+        and (parts.hostname or "").startswith(MOBILE_HOST_PREFIXES)
+    ):
+        netloc = home_parts.netloc
+    segments = parts.path.split("/")
+    kept = [s for s in segments if s.lower() not in ("amp", "amp_version")]
+    path = "/".join(kept) if len(kept) < len(segments) else parts.path
+    if kept == [""] or not path:
+        path = "/"
+    path = re.sub(r"\.amp(\.html?)?$", lambda m: m.group(1) or "", path)
+    params = parse_qsl(parts.query, keep_blank_values=True)
+    kept_q = [
+        (k, v)
+        for k, v in params
+        if not (k.lower() in ("amp", "amp_js_v") or (k.lower() == "outputtype" and "amp" in v))
+    ]
+    query = parts.query if len(kept_q) == len(params) else urlencode(kept_q, quote_via=quote)
+    return urlunsplit((parts.scheme, netloc, path, query, parts.fragment))

@@ -138,11 +138,16 @@ def parse_listing_date(text: str, now: datetime | None) -> datetime | None:
         if m:
             n = 1 if m.group(1) in ("se", "satu") else int(m.group(1))
             return now - timedelta(seconds=n * _REL_UNITS[m.group(2).lower()])
-        if re.search(r"\b(baru saja|just now)\b", low):
+        # "kemarin"/"hari ini" are dates only as a short label ("Kemarin, 10:15"): headlines
+        # say them all the time ("Harga Emas Hari Ini ...")
+        label = len(low) <= 30 or re.search(
+            r"\b(baru saja|just now|kemarin|yesterday|hari ini|today)\s*,?\s*\d{1,2}[:.]\d{2}", low
+        )
+        if label and re.search(r"\b(baru saja|just now)\b", low):
             return now
-        if re.search(r"\b(kemarin|yesterday)\b", low):
+        if label and re.search(r"\b(kemarin|yesterday)\b", low):
             return now - timedelta(days=1)
-        if re.search(r"\b(hari ini|today)\b", low):
+        if label and re.search(r"\b(hari ini|today)\b", low):
             return now
     m = _DMY_NAME_RE.search(low)
     if m and m.group(2).lower() in MONTHS_ID:
@@ -397,14 +402,35 @@ def _with_page(url: str, n: int, param: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(q)))
 
 
+_PAGE_QUERY_KEYS = ("page", "paged", "halaman", "hal")
+_PATH_PAGE_RE = re.compile(r"/(?:page|halaman|hal)/(\d+)/?$")
+# A bare trailing number is a page too (/terkini/2, /kanal/daerah/3), but not a date
+# archive (/2024/03/) nor an id (/berita/412345).
+_BARE_PAGE_RE = re.compile(r"/([a-z][a-z0-9_-]*)/(\d{1,3})/?$", re.I)
+
+
 def current_page_number(url: str) -> int:
-    """The page a listing URL shows: ?page=N / ?paged=N / .../page/N/ ; 1 if none."""
+    """The page a listing URL shows: ?page=N / ?paged=N / .../page/N/ / .../section/N ; 1 if
+    none."""
     parts = urlsplit(url)
     for k, v in parse_qsl(parts.query):
-        if k.lower() in ("page", "paged", "halaman", "hal") and v.isdigit():
+        if k.lower() in _PAGE_QUERY_KEYS and v.isdigit():
             return int(v)
-    m = re.search(r"/(?:page|halaman|hal)/(\d+)/?$", parts.path)
-    return int(m.group(1)) if m else 1
+    m = _PATH_PAGE_RE.search(parts.path) or _BARE_PAGE_RE.search(parts.path)
+    return int(m.group(m.lastindex)) if m else 1
+
+
+def listing_base(url: str) -> str:
+    """A listing URL without its page part: what every page of the listing shares."""
+    parts = urlsplit(url)
+    q = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+         if k.lower() not in _PAGE_QUERY_KEYS]  # fmt: skip
+    path = _PATH_PAGE_RE.sub("", parts.path)
+    if path == parts.path:
+        m = _BARE_PAGE_RE.search(path)
+        if m:
+            path = path[: m.start(2) - 1]
+    return urlunsplit(("", parts.netloc.lower(), path.rstrip("/"), urlencode(sorted(q)), ""))
 
 
 def next_page_url(html: str, url: str) -> str | None:
@@ -417,10 +443,11 @@ def next_page_url(html: str, url: str) -> str | None:
         return urljoin(url, el.get("href").strip())
     n = current_page_number(url)
     want = n + 1
+    base = listing_base(url)
     candidates: list[str] = []
     for a in doc.xpath("//body//a[@href]"):
         href = urljoin(url, a.get("href").strip()).split("#", 1)[0]
-        if not same_site(href, url) or href == url:
+        if not same_site(href, url) or href == url or listing_base(href) != base:
             continue
         text = " ".join(a.text_content().split())
         if current_page_number(href) == want and (

@@ -34,15 +34,17 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import scrapy
 import yaml
-from scrapy.exceptions import IgnoreRequest
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import Request, Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from pipeline.canonical import canonicalize_url, strip_tracking
+from pipeline.canonical import canonicalize_url, desktop_url, strip_tracking
 from pipeline.config import Source, load_config
 from spiders.charset import decode_html
 from spiders.discovery import (
@@ -50,9 +52,11 @@ from spiders.discovery import (
     Entry,
     current_page_number,
     feed_links_from_html,
+    listing_base,
     next_page_url,
     page_links,
     parse_feed,
+    parse_iso,
     parse_sitemap,
     sitemaps_from_robots,
 )
@@ -69,11 +73,18 @@ logger = logging.getLogger(__name__)
 
 PAGE_KINDS = ("home", "feed", "sitemap", "listing", "search", "robots")
 # page_kind() answers that are certainly not articles ("other" is left to the extractor)
-NONARTICLE_KINDS = frozenset({"listing", "home", "search", "tag", "gallery"})
+NONARTICLE_KINDS = frozenset({"listing", "home", "search", "tag", "gallery", "static"})
 PRIORITY = {"robots": 110, "home": 100, "feed": 95, "sitemap": 90, "search": 85, "listing": 80}
 MAX_LISTING_PAGES = 20
 MAX_SITEMAP_CHILDREN = 10
 MAX_ARTICLE_PAGES = 20
+MAX_HOME_LISTINGS = 8  # section pages followed from the home page of a site without feed/sitemap
+MAX_REDIRECTS = 5
+REDIRECT_STATUSES = [301, 302, 303, 307, 308]
+# Child sitemaps that never list articles: taxonomies, authors/users, static pages, media.
+NON_POST_SITEMAP_RE = re.compile(
+    r"(category|tag|author|user|page|attachment|image|video|taxonom)", re.I
+)
 GONE_RETRY_DAYS = 7  # a dead article link is tried again after this many days
 
 
@@ -124,6 +135,7 @@ class NewsSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider._setup()
+        crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
         return spider
 
     def _setup(self) -> None:
@@ -147,6 +159,10 @@ class NewsSpider(scrapy.Spider):
         self._queued: set[str] = set()
         self._sitemaps_requested: set[str] = set()
         self._feeds_requested: set[str] = set()
+        self._fetching: set[str] = set()  # canonical URLs of articles fetched this run
+        self._index_entries = 0  # links read from feeds and sitemaps (not site search)
+        self._home_page: tuple[str, str] | None = None  # (html, url) of the home page
+        self._home_fallback_done = False
 
     def closed(self, reason: str) -> None:
         self.state.close()
@@ -310,6 +326,7 @@ class NewsSpider(scrapy.Spider):
         if body is None:
             return
         html, _enc = decode_html(body, _header(response, "Content-Type"))
+        self._home_page = (html, response.url)
         if not self.source.feeds:
             for url in feed_links_from_html(html, response.url):
                 if url not in self._feeds_requested:
@@ -324,21 +341,29 @@ class NewsSpider(scrapy.Spider):
         body, _ = self._page_body(response, "robots")
         text = (body or b"").decode("utf-8", "replace")
         sitemaps = sitemaps_from_robots(text, response.url) if response.status == 200 else []
-        yield from self._request_sitemaps(
-            sitemaps or [self._fallback_sitemap()], guessed=not sitemaps
-        )
+        if sitemaps:
+            yield from self._request_sitemaps(sitemaps)
+        else:
+            yield from self._next_fallback_sitemap(None)
 
-    def _fallback_sitemap(self) -> str:
-        return re.sub(r"^(https?://[^/]+).*$", r"\1/sitemap.xml", self.home)
+    def _next_fallback_sitemap(self, after: str | None) -> Iterator[Request]:
+        """The template's next guessed sitemap (/sitemap.xml, /sitemap_index.xml,
+        /wp-sitemap.xml ...) after `after` turned out missing; the first one if None."""
+        chain = self.template.fallback_sitemaps(self.home)
+        start = 0 if after is None else (chain.index(after) + 1 if after in chain else len(chain))
+        for url in chain[start:]:
+            if url not in self._sitemaps_requested:
+                yield from self._request_sitemaps([url], guessed=True, fallback_of=url)
+                return
 
     def _request_sitemaps(
-        self, urls: list[str], guessed: bool = False, child: bool = False
+        self, urls: list[str], guessed: bool = False, child: bool = False, **meta: Any
     ) -> Iterator[Request]:
         for url in urls:
             if url not in self._sitemaps_requested:
                 self._sitemaps_requested.add(url)
                 yield self._page_request(
-                    url, "sitemap", self.parse_sitemap, guessed=guessed, child=child
+                    url, "sitemap", self.parse_sitemap, guessed=guessed, child=child, **meta
                 )
 
     def parse_feed(self, response: Response) -> Iterator[Any]:
@@ -358,6 +383,8 @@ class NewsSpider(scrapy.Spider):
         if result.salvaged:
             logger.warning("malformed feed %s: read in recovery mode", response.url)
             self._error("feed", "")
+        if not response.meta.get("search"):
+            self._index_entries += len(result.entries)
         for entry in result.entries:
             if not self.template.is_nonarticle_url(entry.url):
                 yield from self._consider(entry, "feed", changed_at=entry.date)
@@ -373,6 +400,8 @@ class NewsSpider(scrapy.Spider):
             logger.warning("malformed sitemap %s: %s", response.url, exc)
             if response.meta.get("guessed"):
                 self._inc("missing/sitemap")
+                if response.meta.get("fallback_of"):
+                    yield from self._next_fallback_sitemap(response.meta["fallback_of"])
             else:
                 self._error("sitemap", "")
             return
@@ -382,6 +411,7 @@ class NewsSpider(scrapy.Spider):
         if result.kind == "index":
             yield from self._request_sitemaps(self._pick_child_sitemaps(result.entries), child=True)
             return
+        self._index_entries += len(result.entries)
         postish = bool(re.search(r"post|news|berita|artikel|article", response.url, re.I))
         entries = sorted(
             result.entries, key=lambda e: e.date or datetime.min.replace(tzinfo=UTC), reverse=True
@@ -395,8 +425,11 @@ class NewsSpider(scrapy.Spider):
     def _pick_child_sitemaps(self, entries: list[Entry]) -> list[str]:
         """The newest children of a sitemap index: news and post sitemaps first, those changed
         within the window, at most MAX_SITEMAP_CHILDREN (old archive months are skipped)."""
-        skip = re.compile(r"(category|tag|author|page|attachment|image|video|taxonom)", re.I)
-        cands = [e for e in entries if not skip.search(e.url.rsplit("/", 1)[-1])] or entries
+
+        def name(url: str) -> str:  # the file name, without a ?page=N query
+            return urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
+
+        cands = [e for e in entries if not NON_POST_SITEMAP_RE.search(name(e.url))] or entries
         dated = [e for e in cands if e.date is not None]
         if dated:
             recent = [e for e in dated if not self._is_old(e.date)]
@@ -416,22 +449,65 @@ class NewsSpider(scrapy.Spider):
             return
         html, _enc = decode_html(body, _header(response, "Content-Type"))
         entries = self._article_links(html, response.url)
-        fresh = 0
+        # Pages are newest first. Go on while a page is mostly new to the archive and recent:
+        # a page of known articles means earlier runs read on from here, and a page older than
+        # the window ends it. (Links found this run through a feed still count as new: the
+        # page after may hold the ones the feed is too short to list.)
+        fresh = known = 0
         for entry in entries:
-            if self._is_old(entry.date):
-                continue
-            canon = canonicalize_url(entry.url)
-            if canon in self._queued or self._known(entry.url):
-                continue
-            fresh += 1
+            if canonicalize_url(strip_tracking(entry.url)) in self._fetching:
+                fresh += not self._is_old(entry.date)
+            elif self._known(entry.url):  # known from an earlier run
+                known += 1
+            elif not self._is_old(entry.date):
+                fresh += 1
         for entry in entries:
             yield from self._consider(entry, kind)
-        # Pages are newest first: stop at the first page with nothing new and recent on it.
-        if not entries or fresh == 0 or page_no >= self.max_listing_pages:
+        if not entries or fresh <= known or page_no >= self.max_listing_pages:
             return
         nxt = next_page_url(html, response.url)
         if nxt and current_page_number(nxt) > current_page_number(response.url):
             yield self._page_request(nxt, kind, self.parse_listing, page_no=page_no + 1)
+
+    # ------------------------------------------------------------------ no feed, no sitemap
+
+    def on_idle(self) -> None:
+        """Once everything else is done: a site that offered no feed and no sitemap entries
+        (and has no configured listings) is crawled through its home page's own pagination
+        and the section pages it links (/kategori/x, /indeks, /terkini), page by page under
+        the usual stop rule. Runs once per crawl."""
+        if self._home_fallback_done:
+            return
+        self._home_fallback_done = True
+        if self._index_entries or self.source.listings or self._home_page is None:
+            return
+        requests = list(self._home_listing_requests(*self._home_page))
+        if not requests:
+            return
+        logger.info("no feed or sitemap entries: following %d listing pages", len(requests))
+        for request in requests:
+            self.crawler.engine.crawl(request)
+        raise DontCloseSpider
+
+    def _home_listing_requests(self, html: str, url: str) -> Iterator[Request]:
+        self._inc("listings/from_home", 0)
+        seen: set[str] = {listing_base(url)}
+        nxt = next_page_url(html, url)
+        if nxt and current_page_number(nxt) > 1:
+            seen.add(listing_base(nxt))
+            self._inc("listings/from_home")
+            yield self._page_request(nxt, "listing", self.parse_listing, page_no=2)
+        for entry in page_links(html, url, now=self._now(), same=self.template.same_site):
+            link = strip_tracking(entry.url)
+            if not self.template.is_listing_url(link) or self.template.is_article_url(link):
+                continue
+            if listing_base(link) in seen or len(seen) > MAX_HOME_LISTINGS:
+                continue
+            seen.add(listing_base(link))
+            self._inc("listings/from_home")
+            yield self._page_request(
+                link, "listing", self.parse_listing, page_no=current_page_number(link)
+            )
 
     def _article_links(self, html: str, url: str) -> list[Entry]:
         return [
@@ -465,27 +541,78 @@ class NewsSpider(scrapy.Spider):
             self._inc("budget/unscheduled")
             return
         self._queued.add(canon)
+        self._fetching.add(canon)
         self._scheduled += 1
         self._inc("articles/queued")
-        single = self.template.single_page_url(url)
+        # an AMP or mobile-host link: fetch the desktop page (the guess falls back on a 404)
+        plain = desktop_url(url, self.home)
+        single = self.template.single_page_url(plain)
         age_days = (self._now() - entry.date).days if entry.date else self.window.days
-        yield Request(
-            single or url,
+        yield self._article_request(
+            single or plain,
+            priority=max(-1000, min(0, -age_days)),
+            discovered_url=url,
+            discovered_via=via,
+            listed_date=_iso(entry.date),
+            single_view=bool(single),
+            plain_url=plain,
+        )
+
+    def _article_request(self, url: str, priority: int = 0, **meta: Any) -> Request:
+        """The first page of an article. Redirects are handled by parse_article (not by
+        Scrapy), so a `?p=123` shortlink or an old URL that leads to an article already
+        queued is not fetched twice, and is remembered as a redirect for later runs."""
+        return Request(
+            url,
             callback=self.parse_article,
             errback=self.on_error,
-            priority=max(-1000, min(0, -age_days)),
+            priority=priority,
+            dont_filter=True,  # de-duplicated by canonical URL in _consider
             meta={
                 "pantau_kind": "article",
-                "discovered_url": url,
-                "discovered_via": via,
-                "listed_date": _iso(entry.date),
-                "single_view": bool(single),
+                "dont_redirect": True,
+                "handle_httpstatus_list": REDIRECT_STATUSES,
+                "requested_as": url,
+                **meta,
             },
         )
+
+    def _follow_redirect(self, response: Response) -> Iterator[Any]:
+        meta = response.meta
+        location = _header(response, "Location")
+        hops = meta.get("hops", 0)
+        if not location or hops >= MAX_REDIRECTS:
+            self._error("article", "redirect")
+            return
+        target = strip_tracking(urljoin(response.url, location))
+        self._inc("articles/redirected")
+        same = canonicalize_url(target) == canonicalize_url(response.url)
+        if same or canonicalize_url(target) == canonicalize_url(meta.get("plain_url") or ""):
+            # the same page under another spelling (https, www, a dropped ?page=all): follow
+            yield self._article_request(target, hops=hops + 1, **{
+                k: v for k, v in meta.items()
+                if k in ("discovered_url", "discovered_via", "listed_date", "single_view",
+                         "plain_url")
+            })  # fmt: skip
+            return
+        # another URL (a ?p= shortlink, a moved article): remember this one as a redirect, so
+        # later runs skip it, and treat the target as a link found now (queued/known: skipped)
+        yield self._gone_item(response) | {"kind": "redirect"}
+        if not self.template.same_site(target, self.home):
+            return
+        if not self.template.is_article_url(target) and not self.template.is_article_url(
+            desktop_url(target, self.home)
+        ):
+            return
+        date = parse_iso(meta.get("listed_date"))
+        yield from self._consider(Entry(target, date), meta.get("discovered_via") or "redirect")
 
     def _is_article_page(self, html: str, url: str) -> str:
         if self.template.is_nonarticle_url(url) and not self.source.article_url_pattern:
             return "listing"
+        signal = self.template.page_signal(html)
+        if signal:
+            return signal
         if page_kind is None:
             return "article"
         try:
@@ -496,6 +623,9 @@ class NewsSpider(scrapy.Spider):
         return str(getattr(kind, "value", kind))
 
     def parse_article(self, response: Response) -> Iterator[Any]:
+        if 300 <= response.status < 400:
+            yield from self._follow_redirect(response)
+            return
         self._inc("pages/article")
         html, _enc = decode_html(response.body, _header(response, "Content-Type"))
         kind = self._is_article_page(html, response.url)
@@ -559,6 +689,18 @@ class NewsSpider(scrapy.Spider):
 
     # ------------------------------------------------------------------ errors
 
+    @staticmethod
+    def _article_retry(meta: dict, status: int) -> str | None:
+        """The URL to try next when an article's first request got a 404/410."""
+        if status not in (404, 410) or "article_item" in meta or "discovered_url" not in meta:
+            return None
+        request_url = meta.get("requested_as")
+        if meta.get("single_view"):
+            return meta.get("plain_url") or meta["discovered_url"]
+        if request_url and request_url != meta["discovered_url"]:
+            return meta["discovered_url"]
+        return None
+
     def on_error(self, failure: Failure) -> Iterator[Any]:
         request = failure.request
         meta = request.meta
@@ -567,7 +709,16 @@ class NewsSpider(scrapy.Spider):
             pass  # counted by the middlewares as blocked / budget
         elif failure.check(HttpError):
             status = failure.value.response.status
-            if kind == "article" and status in (404, 410) and not meta.get("single_view"):
+            retry = self._article_retry(meta, status) if kind == "article" else None
+            if retry:
+                # no single-page view after all, or the desktop guess for an AMP/mobile link
+                # is missing: fetch the article as it was found
+                self._inc("missing/article_variant")
+                keep = ("discovered_url", "discovered_via", "listed_date")
+                yield self._article_request(
+                    retry, single_view=False, plain_url=None, **{k: meta.get(k) for k in keep}
+                )
+            elif kind == "article" and status in (404, 410) and "article_item" not in meta:
                 # remembered (pages.kind "gone") so the dead link is not fetched on every run
                 self._inc("missing/article")
                 yield self._gone_item(failure.value.response)
@@ -577,16 +728,9 @@ class NewsSpider(scrapy.Spider):
                 logger.warning("HTTP %s on %s %s", status, kind, request.url)
                 self._error(kind, f"http_{status}")
             if kind == "robots":
-                yield from self._request_sitemaps([self._fallback_sitemap()], guessed=True)
-            if kind == "article" and meta.get("single_view") and status in (404, 410):
-                # this site has no single-page view after all: fetch the plain URL
-                yield Request(
-                    meta["discovered_url"],
-                    callback=self.parse_article,
-                    errback=self.on_error,
-                    meta={**{k: meta[k] for k in ("discovered_url", "discovered_via", "listed_date")},
-                          "pantau_kind": "article", "single_view": False},
-                )  # fmt: skip
+                yield from self._next_fallback_sitemap(None)
+            if kind == "sitemap" and meta.get("fallback_of") and status in (404, 410):
+                yield from self._next_fallback_sitemap(meta["fallback_of"])
         elif failure.check(TooLarge):
             self._error(kind)  # detail counted by the middleware
         elif failure.check(IgnoreRequest):
@@ -598,7 +742,7 @@ class NewsSpider(scrapy.Spider):
             logger.warning("network error on %s %s: %s", kind, request.url, failure.value)
             self._error(kind, "network")
             if kind == "robots":
-                yield from self._request_sitemaps([self._fallback_sitemap()], guessed=True)
+                yield from self._next_fallback_sitemap(None)
         if "article_item" in meta:  # a later page of a multi-page article failed: keep the rest
             self._inc("articles/yielded")
             yield meta["article_item"]

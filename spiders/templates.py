@@ -25,8 +25,26 @@ NONARTICLE_SEGMENTS = frozenset(
         "wp-content", "wp-includes", "wp-json", "amp-stories", "about", "tentang-kami",
         "redaksi", "kontak", "contact", "pedoman-media-siber", "disclaimer", "privacy-policy",
         "kebijakan-privasi", "iklan", "karir", "subscribe", "epaper", "e-paper",
+        # gallery indexes and photo/video stories: not text articles
+        "foto", "photo", "photos", "galeri", "gallery", "galleries", "video", "videos",
+        # the static pages every Indonesian news site has (Dewan Pers rules, ads, staff)
+        "pedoman-pemberitaan-media-siber", "kode-etik-jurnalistik", "syarat-dan-ketentuan",
+        "ketentuan-layanan", "hubungi-kami", "susunan-redaksi", "info-iklan", "tentang",
+        "standar-perlindungan-profesi-wartawan", "sitemap.xml", "users", "user", "member",
     }
 )  # fmt: skip
+# Static-page slugs that start with a word of this set are service pages, whatever follows
+# ("info-iklan-dan-kerja-sama-media", "kebijakan-privasi-dan-cookie").
+STATIC_PREFIXES = ("info-iklan", "kebijakan-privasi", "syarat-dan-ketentuan", "pedoman-media",
+                   "pedoman-pemberitaan", "tentang-kami", "hubungi-kami")  # fmt: skip
+# Path segments of section and index pages worth following when a site has no feed/sitemap.
+LISTING_SEGMENTS = frozenset(
+    {"kategori", "category", "kanal", "rubrik", "section", "sections", "indeks", "index",
+     "index-news", "indeks-berita", "terkini", "berita-terkini", "terbaru", "berita-terbaru"}
+)  # fmt: skip
+# WordPress marks a static page (not a post) in <body class>: "page page-id-12".
+WP_PAGE_BODY_RE = re.compile(r"(?:^|\s)page-id-\d+(?:\s|$)")
+WP_POST_BODY_RE = re.compile(r"(?:^|\s)(?:single|postid-\d+|single-post)(?:\s|$)")
 ASSET_RE = re.compile(
     r"\.(jpe?g|png|gif|webp|svg|ico|pdf|docx?|xlsx?|pptx?|zip|rar|mp[34]|m4a|avi|mov|css|js|xml|json|txt)$",
     re.I,
@@ -60,6 +78,8 @@ class Template:
             return True
         if segments and segments[-1] in NONARTICLE_SEGMENTS:
             return True
+        if len(segments) == 1 and segments[0].startswith(STATIC_PREFIXES):
+            return True
         query = dict(parse_qsl(parts.query))
         return "s" in query or "q" in query or "tag" in query or "cat" in query
 
@@ -91,6 +111,24 @@ class Template:
     def same_site(self, url: str, base_url: str) -> bool:
         """Which links belong to the source: the same host (ignoring www./m./amp.)."""
         return same_site(url, base_url)
+
+    def is_listing_url(self, url: str) -> bool:
+        """A section/index page (`/kategori/x`, `/indeks`, `/terkini`) worth following when
+        the site offers neither feed nor sitemap."""
+        parts = urlsplit(url)
+        segments = [s for s in parts.path.lower().split("/") if s]
+        if not segments or ASSET_RE.search(parts.path) or "s" in dict(parse_qsl(parts.query)):
+            return False
+        return segments[0] in LISTING_SEGMENTS and len(segments) <= 3
+
+    def page_signal(self, html: str) -> str | None:
+        """A family's own page-level sign that a fetched page is not an article (None: no
+        opinion). WordPress says so in <body class> on every theme: "page page-id-N" for a
+        static page, "single postid-N" for a post."""
+        m = re.search(r"<body[^>]*\bclass\s*=\s*[\"']([^\"']*)", html[:200000], re.I)
+        if m and WP_PAGE_BODY_RE.search(m.group(1)) and not WP_POST_BODY_RE.search(m.group(1)):
+            return "static"
+        return None
 
     # ---- multi-page articles
 
@@ -146,6 +184,18 @@ class Template:
         """Feed URLs worth trying when none is configured or announced."""
         return []
 
+    # Sitemaps tried in turn when robots.txt names none: the common name, then Yoast/Rank
+    # Math's index, then the WordPress core sitemap (WP 5.5+), each only if the one before
+    # is missing.
+    fallback_sitemap_paths: ClassVar[tuple[str, ...]] = (
+        "/sitemap.xml",
+        "/sitemap_index.xml",
+        "/wp-sitemap.xml",
+    )
+
+    def fallback_sitemaps(self, home: str) -> list[str]:
+        return [urljoin(home, p) for p in self.fallback_sitemap_paths]
+
 
 class WordPress(Template):
     name = "wordpress"
@@ -186,6 +236,7 @@ class Tribun(Template):
     name = "tribun"
     article_re = re.compile(r"/(?:amp/)?(?:[a-z-]+/)?(19|20)\d{2}/\d{2}/\d{2}/[a-z0-9-]{8,}", re.I)
     single_page_param = ("page", "all")
+    fallback_sitemap_paths = ("/sitemap.xml",)
 
     def is_nonarticle_url(self, url: str) -> bool:
         path = urlsplit(url).path.lower()
@@ -201,6 +252,7 @@ class Kompas(Template):
     """Kompas: sections live on subdomains (regional.kompas.com), /read/[xml/]YYYY/MM/DD/id/."""
 
     name = "kompas"
+    fallback_sitemap_paths = ("/sitemap.xml",)
     article_re = re.compile(r"/read/(?:xml/)?(19|20)\d{2}/\d{2}/\d{2}/\d+", re.I)
     single_page_param = ("page", "all")
 
@@ -212,7 +264,9 @@ class Antara(Template):
     """Antara national and regional sites: /berita/<id>/<slug>; photo stories under /foto/<id>."""
 
     name = "antara"
-    article_re = re.compile(r"/(berita|foto|video)/\d{3,}/[a-z0-9-]+", re.I)
+    # /foto/<id>/ and /video/<id>/ are photo and video stories (galleries), not text articles
+    article_re = re.compile(r"/berita/\d{3,}/[a-z0-9-]+", re.I)
+    fallback_sitemap_paths = ("/sitemap.xml",)
 
     def default_feeds(self, home: str) -> list[str]:
         return [urljoin(home, "/rss/terkini.xml")]
@@ -220,6 +274,7 @@ class Antara(Template):
 
 class Detik(Template):
     name = "detik"
+    fallback_sitemap_paths = ("/sitemap.xml",)
     article_re = re.compile(r"/d-\d{5,}/|/read/(19|20)\d{2}/\d{2}/\d{2}/\d+", re.I)
 
     def single_page_url(self, url: str) -> str | None:
