@@ -273,14 +273,17 @@ class NewsSpider(scrapy.Spider):
 
     def _seen_as_nonarticle(self, url: str) -> bool:
         """An earlier run fetched this "article" link and found an index page or no article
-        (skip it), or a 404/410 (skip it for GONE_RETRY_DAYS, then try again)."""
+        (skip it), or a 404/410 or a page that gave no article (skip it for GONE_RETRY_DAYS,
+        then try again)."""
         candidates = {url, canonicalize_url(url), self.template.single_page_url(url) or url}
         for candidate in candidates:
             record = self.state.page_record(candidate)
             if record is None or record[0] in (None, "article", "article-page"):
                 continue
             kind, fetched_at = record
-            if kind != "gone":
+            # an index page stays an index page; a 404 or a page that yielded no article
+            # (an empty or broken 200 on a bad day) is tried again after a while
+            if kind not in ("gone", "not-article"):
                 return True
             if fetched_at and self._now() - fetched_at < timedelta(days=GONE_RETRY_DAYS):
                 return True
