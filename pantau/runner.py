@@ -76,6 +76,7 @@ def crawl_sources(
         settings.set("EXTENSIONS", exts, priority="cmdline")
     settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")  # pantau.logs owns it
     process = CrawlerProcess(settings)
+    log.info("run %s: crawling %d source(s): %s", run_id, len(names), ", ".join(names))
     for name in names:
         kwargs = {"source": name}
         if full:
@@ -90,6 +91,17 @@ def crawl_sources(
 
                 stop_progress()
     summaries = load_summaries(db_path, run_id)
+    for s in summaries:
+        log.info(
+            "source %s: %s, %d requests, %d new, %d updated, %d matches, %d errors",
+            s.source,
+            s.status,
+            s.requests,
+            s.new,
+            s.updated,
+            s.matches,
+            s.errors,
+        )
     seen = {s.source for s in summaries}
     for name in names:
         if name not in seen:  # the spider failed before it could open its run row

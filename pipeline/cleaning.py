@@ -4,7 +4,11 @@ Trafilatura finds the body; these passes remove what Indonesian templates put *i
 "Baca juga" links, captions and credits, bylines (kept as metadata), tag lines, counters,
 share/comment furniture, pagination, header blocks before the dateline, and repeated blocks.
 Each pass prefers structure (link density, position, repetition, shape of the line) over
-strings from one outlet; the phrase table lives in `pipeline.cleaning_rules`.
+strings from one outlet; the phrase table lives in `pipeline.cleaning_rules`. Structural
+signals that work on templates never seen: a label followed by linked lines (the run ends at
+the first unlinked line), an italic line right after an image (caption), what follows a closing
+line such as a comment heading, a dateline or date-only row ending the header, and repeats.
+The text is NFKC-normalised so the rules, FTS5 and the topic matcher see the same letters.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 import copy
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from lxml import etree
@@ -37,9 +41,13 @@ _FIELD = {
     "penyunting": "editor",
 }
 _LETTER = re.compile(r"[^\W\d_]")
+# a line that closes as prose does: a full stop or closing quote, or a colon introducing more
+# (a caption under a photo credit ends in a comma, a date or nothing)
+_CLOSED = re.compile(r"([.!?…:]|[.!?,]?[\"”’])\s*$")
 _CAPTION = re.compile(R.CAPTION_CREDIT, re.IGNORECASE)
 _CREDIT_LINE = re.compile(R.CREDIT_LINE)
 _DATELINES = [re.compile(p) for p in R.DATELINE_PATTERNS]
+_DATELINE_STUB = re.compile(R.DATELINE_STUB)
 _BYLINES = [(f, re.compile(rx, re.IGNORECASE)) for f, rx in R.BYLINE_RULES]
 _BLOCK_TAGS = frozenset({"p", "head", "list", "item", "table", "row", "quote", "div"})
 _PIPES = re.compile(r"\s*\|\s*")
@@ -52,6 +60,7 @@ class Block:
     tag: str
     text: str
     link_chars: int = 0
+    after_marker: str | None = None  # the closing line (comment heading, tags) this follows
 
     @property
     def words(self) -> int:
@@ -129,6 +138,77 @@ def _is_label_box(el: etree._Element) -> bool:
     return not any(len(p.text_content()) > 300 for p in el.iter("p"))
 
 
+_WHOLE, _SUBSTRING = 1, 2
+
+
+@lru_cache(maxsize=16)
+def _prune_ids(template: str) -> tuple[frozenset[str], tuple[str, ...]]:
+    rules = R.prune_rules(template)
+    return frozenset(rules.get("ids", [])), tuple(rules.get("prefixes", []))
+
+
+@lru_cache(maxsize=16)
+def _class_rules(template: str) -> tuple[frozenset[str], tuple[str, ...], re.Pattern[str] | None]:
+    rules = R.prune_rules(template)
+    subs = rules.get("substrings", [])
+    rx = re.compile("|".join(re.escape(x) for x in subs), re.IGNORECASE) if subs else None
+    return frozenset(rules.get("classes", [])), tuple(rules.get("prefixes", [])), rx
+
+
+@lru_cache(maxsize=16384)
+def _class_verdict(template: str, cls: str) -> int:
+    """Does a class attribute name furniture: 0 no, _WHOLE yes, _SUBSTRING if the element is
+    small. Cached: a page repeats the same few class strings hundreds of times."""
+    classes, prefixes, substrings = _class_rules(template)
+    tokens = cls.split()
+    if classes.intersection(tokens) or (prefixes and any(t.startswith(prefixes) for t in tokens)):
+        return _WHOLE
+    if substrings is not None and substrings.search(cls):
+        return _SUBSTRING
+    return 0
+
+
+_ITALIC = frozenset({"em", "i", "small", "figcaption", "cite"})
+
+
+def _image_holder(img: etree._Element) -> etree._Element:
+    """The outermost element that holds nothing but this image (<p><a><img></a></p>)."""
+    el = img
+    while True:
+        parent = el.getparent()
+        if parent is None or parent.tag in ("body", "article", "html") or len(parent) != 1:
+            return el
+        if (parent.text or "").strip() or (el.tail or "").strip():
+            return el
+        el = parent
+
+
+def _caption_after(img: etree._Element) -> etree._Element | None:
+    """The caption a template prints right after an image, when its form says so.
+
+    Structural: the next element after the image (or after the element holding only it) is
+    short and entirely italic/small (<em>, <i>, <small>, or a paragraph wrapping one). A short
+    plain paragraph after an image stays: ledes often follow a photo.
+    """
+    holder = _image_holder(img)
+    if (holder.tail or "").strip():
+        return None
+    nxt = holder.getnext()
+    if nxt is None or not isinstance(nxt.tag, str):
+        return None
+    text = _short_text(nxt, 600)
+    if not text or len(text.split()) > R.CAPTION_MAX_WORDS:
+        return None
+    if nxt.tag in _ITALIC:
+        return nxt
+    # a paragraph whose whole text sits in one italic child: <p><em>caption</em></p>
+    if nxt.tag in ("p", "div", "span") and len(nxt) == 1 and not (nxt.text or "").strip():
+        child = nxt[0]
+        if child.tag in _ITALIC and not (child.tail or "").strip():
+            return nxt
+    return None
+
+
 def prune_tree(
     tree: etree._Element, template: str = "generic", removed: list[Removal] | None = None
 ) -> etree._Element:
@@ -138,18 +218,20 @@ def prune_tree(
     to trafilatura's prune_xpath. With `removed`, each pruned block's text is recorded there
     (for `pantau extract --explain`).
     """
-    rules = R.prune_rules(template)
-    classes = frozenset(rules.get("classes", []))
-    prefixes = tuple(rules.get("prefixes", []))
-    ids = frozenset(rules.get("ids", []))
+    ids, prefixes = _prune_ids(template)
     tree = copy.deepcopy(tree)
     doomed = []
     for el in tree.iter(etree.Element):
+        if el.tag == "img":
+            cap = _caption_after(el)
+            if cap is not None:
+                doomed.append((cap, "prune:caption"))
+            continue
         cls = el.get("class")
         if cls:
-            tokens = cls.split()
-            if classes.intersection(tokens) or (
-                prefixes and any(t.startswith(prefixes) for t in tokens)
+            verdict = _class_verdict(template, cls)
+            if verdict == _WHOLE or (
+                verdict == _SUBSTRING and _short_text(el, R.SUBSTRING_PRUNE_MAX_CHARS) is not None
             ):
                 doomed.append((el, "prune:class"))
                 continue
@@ -256,6 +338,7 @@ class _Cleaner:
         self.explain = explain
         self.meta: dict[str, str] = {}
         self.removed: list[Removal] = []
+        self.date_row: int | None = None  # kept blocks before page 1's first date-only line
 
     def drop(self, rule: str, block: Block) -> None:
         self.removed.append(Removal(rule, block.text))
@@ -296,40 +379,79 @@ class _Cleaner:
 
     def lines(self, blocks: list[Block]) -> list[Block]:
         kept: list[Block] = []
-        following_label = False
+        # after a bare label ("Baca Juga", "Berita Terkait"): how many list lines it has headed
+        under_label: int | None = None
         prev_rule: str | None = None
-        for b in blocks:
+        marker: str | None = None
+        for i, b in enumerate(blocks):
             rule = self.line_rule(b)
-            if rule is None and following_label and self._is_list_like(b):
+            if rule is None and under_label is not None and self._is_list_like(b, under_label):
                 rule = "related_block"
             # the words under a lone credit line ("KOMPAS.com/ISTIMEWA") describe the photo
-            if rule is None and prev_rule == "photo_credit" and b.words <= 45:
+            # (under a header photo, or when the line reads as a caption, not as a sentence)
+            if (
+                rule is None
+                and prev_rule == "photo_credit"
+                and b.words <= 45
+                and (not kept or not _CLOSED.search(b.text))
+            ):
                 rule = "caption"
             prev_rule = rule
             if rule is not None:
                 self.drop(rule, b)
-                # a bare label ("Baca Juga", "Berita Terkait") heads a list of links
                 if rule in ("read_also", "related_heading") and b.words <= 4:
-                    following_label = True
+                    under_label = 0
+                elif under_label is not None and (rule == "related_block" or b.link_density >= 0.5):
+                    under_label += 1
+                else:
+                    under_label = None
+                if rule in R.END_MARKERS:
+                    marker = rule
+                if rule == "date_line" and self.date_row is None and i < R.DATE_ROW_MAX_BLOCK:
+                    self.date_row = len(kept)
                 continue
-            following_label = False
+            under_label = None
+            if marker is not None:
+                b = replace(b, after_marker=marker)
             kept.append(b)
         return kept
 
     @staticmethod
-    def _is_list_like(b: Block) -> bool:
-        return b.link_density >= 0.5 or (b.words <= 15 and not _SENTENCE_END.search(b.text))
+    def _is_list_like(b: Block, seen: int) -> bool:
+        """A line of the list a label heads: linked, or (as its first line) a bare title.
+
+        Once linked lines have been seen, the first line without links ends the list: the
+        body resumes there (a label inserted mid-body).
+        """
+        if b.link_density >= 0.5:
+            return True
+        return seen == 0 and b.words <= 15 and not _SENTENCE_END.search(b.text)
 
     def header_zone(self, blocks: list[Block]) -> list[Block]:
-        """Drop the title/excerpt/caption blocks a template prints before the dateline."""
+        """Drop the title/excerpt/caption blocks a template prints before the dateline.
+
+        A dateline on a line of its own ("Jakarta -") is joined to the paragraph it opens.
+        Without a dateline, an early date-only line (the header's "Selasa, 16 Februari 2016 |
+        13:01 WIB" row, already removed) closes the header when little precedes it.
+        """
         for i, b in enumerate(blocks[: R.HEADER_ZONE_MAX_BLOCKS]):
-            if any(rx.match(b.text) for rx in _DATELINES):
+            stub = _DATELINE_STUB.match(b.text) is not None and i + 1 < len(blocks)
+            if stub or any(rx.match(b.text) for rx in _DATELINES):
+                if stub:
+                    nxt = blocks[i + 1]
+                    joined = Block(nxt.tag, f"{b.text} {nxt.text}", b.link_chars + nxt.link_chars)
+                    blocks = [*blocks[:i], joined, *blocks[i + 2 :]]
                 before = blocks[:i]
                 if before and sum(x.words for x in before) <= R.HEADER_ZONE_MAX_WORDS:
                     for x in before:
                         self.drop("header_zone", x)
                     return blocks[i:]
                 return blocks
+        k = self.date_row
+        if k and sum(x.words for x in blocks[:k]) <= R.DATE_ROW_MAX_WORDS:
+            for x in blocks[:k]:
+                self.drop("header_zone", x)
+            return blocks[k:]
         return blocks
 
     def duplicates(
@@ -370,6 +492,29 @@ class _Cleaner:
                 seen.add(k)
         return kept
 
+    def after_end_marker(self, blocks: list[Block]) -> list[Block]:
+        """Cut what follows the last closing line (comment heading, tag line) when it is short.
+
+        "Tinggalkan Balasan" is followed by the comment form's sentences ("Alamat email Anda
+        tidak akan dipublikasikan.") and by the comments themselves; none of it is the article.
+        """
+        if not blocks or blocks[-1].after_marker is None:
+            return blocks
+        marker = blocks[-1].after_marker
+        i = len(blocks)
+        while i > 0 and blocks[i - 1].after_marker is not None:
+            i -= 1
+        tail_words = sum(b.words for b in blocks[i:])
+        total = sum(b.words for b in blocks)
+        limit = R.END_MARKER_TAIL_WORDS
+        if marker == "comment_widget":
+            limit = max(limit, int(total * R.END_MARKER_TAIL_SHARE))
+        if i == 0 or tail_words > limit:
+            return blocks
+        for b in blocks[i:]:
+            self.drop("after_" + marker, b)
+        return blocks[:i]
+
     def tail(self, blocks: list[Block]) -> list[Block]:
         """Strip body-end furniture: short unpunctuated lines, and promos after a signature."""
         # promo text after a reporter signature such as "(mdk/ank)" at the very end
@@ -395,6 +540,15 @@ class _Cleaner:
         return blocks
 
 
+def _nfkc(b: Block) -> Block:
+    """The block with NFKC text: full-width letters, ligatures and NBSP become plain ones, so
+    the rules here, FTS5 and the topic matcher all see the same letters."""
+    if unicodedata.is_normalized("NFKC", b.text):
+        return b
+    text = _WS.sub(" ", unicodedata.normalize("NFKC", b.text)).strip()
+    return Block(b.tag, text, min(b.link_chars, len(text)), b.after_marker)
+
+
 def clean_blocks(
     pages: list[list[Block]],
     *,
@@ -411,7 +565,7 @@ def clean_blocks(
     stitched: list[Block] = []
     seen: set[str] = set()
     for n, blocks in enumerate(pages):
-        blocks = c.lines(blocks)
+        blocks = c.lines([_nfkc(b) for b in blocks])
         if n == 0:
             blocks = c.header_zone(blocks)
         # on pages 2..n a template's header (excerpt, reporter box) recurs: any repeat goes
@@ -420,5 +574,5 @@ def clean_blocks(
             seen.update(norm(b.text) for b in blocks)
             seen.update(norm(r.text) for r in c.removed if len(r.text.split()) >= 2)
         stitched.extend(blocks)
-    stitched = c.tail(stitched)
+    stitched = c.tail(c.after_end_marker(stitched))
     return Cleaned(stitched, c.meta, c.removed if explain else [])

@@ -109,6 +109,20 @@ PRUNE: dict[str, dict[str, list[str]]] = {
             "weather",
         ],
         "prefixes": ["baca-juga", "bacajuga", "related", "share", "social-share"],
+        # class tokens that merely *contain* these ("photo__caption", "box-baca-juga"); applied
+        # only to elements with little text, so a wrapper named "with-captions" survives
+        "substrings": [
+            "caption",
+            "keterangan",
+            "baca-juga",
+            "bacajuga",
+            "read-also",
+            "readalso",
+            "berita-terkait",
+            "related-post",
+            "share-button",
+            "sharebar",
+        ],
         "ids": ["comments", "respond", "disqus_thread"],
         "xpaths": ["//figcaption", "//aside", "//nav", "//footer", "//form"],
     },
@@ -177,11 +191,14 @@ _DASH = r"[-–—:]"
 
 LINE_RULES: dict[str, list[tuple[str, str]]] = {
     "generic": [
-        # "Baca juga: <title>", "Baca: <title>", "Simak juga", "Lihat juga", "Berita/Artikel Terkait"
+        # "Baca juga: <title>", "BACA JUGA >> ", "Baca: <title>", "Simak Video: ", "Lihat Juga".
+        # The verb alone is prose ("Lihat saja data BKN ..."): it needs a label word after it
+        # ("juga", "selengkapnya", "berita lainnya") or a separator (":", ">>", "|", "-").
         (
             "read_also",
-            r"^\W{0,3}(baca|simak|lihat|cek|klik)( juga| pula| selengkapnya| selanjutnya"
-            r"| berita| artikel| video)*\s*(ini|lainnya|di sini)?\s*[:>»\-–—]?(\s|$)",
+            r"^\W{0,3}(baca|simak|lihat|cek|klik|tonton|saksikan)"
+            r"((\s+(juga|pula|selengkapnya|lengkapnya|selanjutnya|berita|artikel|video|lainnya"
+            r"|di ?sini|ini))+\s*[:>»|\-–—]*|\s*[:>»|\-–—]+)(\s|$)",
         ),
         (
             "related_heading",
@@ -189,8 +206,25 @@ LINE_RULES: dict[str, list[tuple[str, str]]] = {
             r"( yang)? (terkait|lainnya|terpopuler|terbaru|terkini|pilihan|menarik|rekomendasi)"
             r"\b.{0,60}$",
         ),
-        ("related_heading", r"^\W{0,3}(terpopuler|terkini|trending|populer|rekomendasi)\W{0,3}$"),
-        ("syndication", r"^\W{0,3}artikel ini (telah|sudah) (tayang|terbit|dimuat)"),
+        (
+            "related_heading",
+            r"^\W{0,3}(terpopuler|terkini|trending|populer|rekomendasi|pilihan (redaksi|editor)"
+            r"|paling (banyak dibaca|populer)|most popular|related)\W{0,3}$",
+        ),
+        # syndication: "Artikel ini telah tayang di X.com dengan judul ...", "Berita ini sudah terbit"
+        (
+            "syndication",
+            r"^\W{0,3}(artikel|berita|tulisan|konten) ini (telah |sudah |pertama kali |juga )*"
+            r"(tayang|terbit|dimuat|diterbitkan|ditayangkan|dipublikasikan)",
+        ),
+        # promos for the outlet's channels: "Dapatkan update berita ... Grup Telegram", "Ikuti
+        # berita terkini ... di Google News", "Simak breaking news ... WhatsApp Channel"
+        (
+            "follow_us",
+            r"^\W{0,3}(dapatkan|ikuti|simak|baca|follow|gabung|bergabung|mari|yuk|jangan lupa)"
+            r"\b.{0,200}\b(google news|telegram|whatsapp channel|saluran whatsapp|line today"
+            r"|youtube channel|instagram|tiktok)\b",
+        ),
         ("follow_us", r"(dapatkan|ikuti) (update|berita|informasi|kabar).{0,120}google news"),
         ("follow_us", r"^\W{0,3}(ikuti|follow) (kami|kita|akun)\b.{0,80}$"),
         ("ad_marker", r"^\W{0,3}(advertisements?|iklan|sponsored|scroll to continue.*)\W{0,3}$"),
@@ -199,11 +233,27 @@ LINE_RULES: dict[str, list[tuple[str, str]]] = {
             "view_counter",
             r"\b\d[\d.,]*\s*(x\s*)?(dilihat|kali dilihat|kali dibaca|views?|pembaca)\W*$",
         ),
-        ("share_bar", r"^\W{0,3}(share|bagikan|bagikan artikel|share this|tweet|whatsapp)\W{0,3}$"),
+        ("view_counter", r"^\W{0,3}(dibaca|dilihat|views?)\s*:?\s*\d[\d.,]*\s*(kali|x)?\W*$"),
+        # share bars: "Bagikan:", "Share: Facebook Twitter WhatsApp", "Bagikan artikel ini"
+        (
+            "share_bar",
+            r"^\W{0,3}(share|bagikan|sebarkan|share this|tweet|whatsapp)( artikel| berita| ini)*"
+            r"\W{0,3}((facebook|twitter|whatsapp|telegram|line|linkedin|email|e-mail|x|copy link"
+            r"|salin tautan|salin link|pinterest)\W{0,3})*$",
+        ),
+        # comment widgets: the whole line is the label ("Komentar" alone, "Tulis Komentar")
         (
             "comment_widget",
             r"^\W{0,3}(tinggalkan balasan|tinggalkan komentar|komentar|komentari|kirim komentar"
-            r"|beri komentar|leave a reply|\d+ komentar|berikan komentar).{0,60}$",
+            r"|beri komentar|berikan komentar|tulis komentar|lihat komentar|tampilkan komentar"
+            r"|leave a reply|\d+ komentar|komentar \(\d+\))( anda| di ?sini)?\W{0,3}$",
+        ),
+        # the comment form of WordPress-family CMSs (its own words, in Indonesian and English)
+        (
+            "comment_widget",
+            r"^\W{0,3}(alamat email anda tidak akan (dipublikasikan|ditampilkan)"
+            r"|your email address will not be published|ruas yang wajib ditandai"
+            r"|simpan nama, email,? dan situs web saya|batalkan balasan|cancel reply)",
         ),
         ("copyright", r"(©|\(c\)|copyright\b).{0,120}$"),
         ("copyright", r"^.{0,80}all rights? reserved\W*$"),
@@ -221,6 +271,27 @@ LINE_RULES: dict[str, list[tuple[str, str]]] = {
         ("hashtag_line", r"^(#\w+\s*){1,8}$"),
         ("tag_line", r"^\W{0,3}(tags?|topik|kata kunci|keywords?|label)\s*[:#]"),
         ("credit_only", r"^\(?(foto|photo|ilustrasi|sumber foto|dok|dokumentasi)\s*[:/].{0,80}$"),
+        # a short credit under a picture: "Ilustrasi shutterstock.com", "Foto Istimewa" (no
+        # sentence punctuation: "Foto kegiatan itu diunggah ke media sosial." is prose)
+        (
+            "credit_only",
+            r"^\W{0,3}(ilustrasi|foto|photo|gambar|image|dok|dokumentasi)\b[^.!?]{0,40}"
+            r"(\.(com|co\.id|id))?$",
+        ),
+        (
+            "credit_only",
+            r"^[^.!?]{0,40}\b(shutterstock|getty ?images|istock(photo)?|unsplash|freepik|pexels"
+            r"|pixabay)\b(\.com)?[^.!?]{0,30}$",
+        ),
+        # a date (and time) alone: the header's publication row or a "today" widget
+        (
+            "date_line",
+            r"^\W{0,3}((diperbarui|dipublikasikan|diterbitkan|terbit|published|updated|posted)"
+            r"\s*:?\s*(pada\s*)?)?((senin|selasa|rabu|kamis|jumat|jum'at|sabtu|minggu),?\s*)?"
+            r"(\d{1,2}\s*[/ .-]\s*(\d{1,2}|[a-z]{3,9})\.?\s*[/ .-]\s*\d{2,4}"
+            r"|[a-z]{3,9}\.? \d{1,2},? \d{4})"
+            r"(\s*[|,•-]?\s*(pukul\s*)?\d{1,2}[:.]\d\d(\s*(wib|wita|wit))?)?\W{0,3}$",
+        ),
     ],
     "wordpress": [
         ("related_heading", r"^\W{0,3}(related posts?|you may also like|baca lainnya)\W*$"),
@@ -265,7 +336,10 @@ CAPTION_CREDIT = (
 )
 
 # A credit line on its own: "TRIBUNPONTIANAK.CO.ID/ISTIMEWA", "ANTARA/Gusti", "KOMPAS.com/Ira".
-CREDIT_LINE = r"^[A-Z0-9][A-Za-z0-9 .&-]{1,40}(\.[A-Za-z]{2,6})*\s?/\s?[A-Za-z][\w .,'-]{1,40}$"
+# "ANTARA FOTO/Muhammad Iqbal/foc." has several parts.
+CREDIT_LINE = (
+    r"^[A-Z0-9][A-Za-z0-9 .&-]{1,40}(\.[A-Za-z]{2,6})*(\s?/\s?[A-Za-z][\w .,'-]{1,40}){1,3}$"
+)
 
 # Datelines that open an Indonesian news body; blocks before it are header furniture.
 DATELINE_PATTERNS: list[str] = [
@@ -281,6 +355,9 @@ DATELINE_PATTERNS: list[str] = [
     r"^[A-Z][a-z]+( [A-Z][a-z]+){0,2} [–—-] [A-Z]",
 ]
 
+# A dateline printed as its own line ("Jakarta -", "JAKARTA, KOMPAS.com -"): the body follows.
+DATELINE_STUB = r"^[A-Z][\w.'’ ]{1,30}(,\s*[\w.]{2,30})?\s*[-–—]{1,2}\s*$"
+
 # Words that mark Indonesian text (for the language field).
 ID_STOPWORDS = frozenset(
     "yang dan di dengan untuk ini itu dari dalam tidak akan pada juga ke karena oleh adalah "
@@ -292,9 +369,18 @@ LINK_DENSITY_MAX = 0.6  # a short paragraph mostly made of link text is a relate
 LINK_LINE_MAX_WORDS = 30  # ...when it has at most this many words
 HEADER_ZONE_MAX_BLOCKS = 10  # the dateline must come within the first N blocks
 HEADER_ZONE_MAX_WORDS = 120  # and what precedes it must be this short to be dropped
+DATE_ROW_MAX_BLOCK = 5  # a date-only line this early is the header's publication row...
+DATE_ROW_MAX_WORDS = 40  # ...and the few words before it (channel, excerpt) are header too
 TAIL_MAX_WORDS = 14  # body-end lines at most this long, without a sentence ending, are furniture
 DEDUP_MIN_WORDS = 5  # single repeated paragraphs shorter than this are kept (e.g. '"Ya," katanya.')
 DUPLICATE_RUN = 3  # a run of this many repeated paragraphs is a body printed twice: drop all
+SUBSTRING_PRUNE_MAX_CHARS = 600  # class-substring rules only remove elements shorter than this
+CAPTION_MAX_WORDS = 60  # an italic/small line right after an image, at most this long, is a caption
+# Lines that close an article: what follows them is the comment form, more tags, more share
+# buttons ("Tinggalkan Balasan" + "Alamat email Anda tidak akan dipublikasikan.").
+END_MARKERS = frozenset({"comment_widget", "tag_line", "hashtag_line", "share_bar"})
+END_MARKER_TAIL_WORDS = 60  # after an end marker, a tail at most this long is cut
+END_MARKER_TAIL_SHARE = 0.3  # ...or at most this share of the body's words (a comment thread)
 
 
 def line_rules(template: str) -> list[tuple[str, re.Pattern[str]]]:
