@@ -77,3 +77,7 @@ FEED_EXPORTERS = {
     "jsonl": "spiders.exporters.JsonLinesExporter",
     "json": "spiders.exporters.JsonExporter",
 }
+
+# Only the web: a hostile sitemap or link must never make the crawler read local files or other
+# schemes (file://, ftp://, s3://, data:). The spider also drops non-http(s) URLs itself.
+DOWNLOAD_HANDLERS = {"file": None, "ftp": None, "s3": None, "data": None}

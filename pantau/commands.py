@@ -65,7 +65,7 @@ def cmd_run(args: argparse.Namespace, level: int) -> int:
         code = crawl_and_report(config, args.db, None, args.full, level)
         from pipeline.alerts.sender import deliver_due
 
-        report = deliver_due(args.db, config)
+        report = deliver_due(args.db, config, holds_lock=True)
         print_alert_report(report)
         if report.dead:
             code = EXIT_PARTIAL
@@ -94,7 +94,7 @@ def cmd_alerts(args: argparse.Namespace, level: int) -> int:
         if lock is None:
             return EXIT_LOCKED
         try:
-            report = deliver_due(args.db, config)
+            report = deliver_due(args.db, config, holds_lock=True)
         finally:
             lock.release()
         print_alert_report(report)

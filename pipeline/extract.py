@@ -100,9 +100,27 @@ def decode_html(html: str | bytes) -> str:
     return html.decode("cp1252", errors="replace")
 
 
+_C0_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_HTML_TAG = re.compile(r"</?html\b[^>]*>", re.I)
+
+
+def _repair_markup(text: str) -> str:
+    """Undo two kinds of broken markup that make lxml lose the body.
+
+    C0 control characters (ESC, BEL, VT, FF ...) make trafilatura drop the whole tree, and a
+    stray `</html><html>` pasted mid-page makes lxml put everything after it into <head>.
+    """
+    text = _C0_CONTROLS.sub(" ", text)
+    first = _HTML_TAG.search(text)
+    if first is not None and not first.group(0).startswith("</"):
+        head, rest = text[: first.end()], text[first.end() :]
+        return head + _HTML_TAG.sub("", rest)
+    return _HTML_TAG.sub("", text)
+
+
 def parse_html(html: str | bytes) -> etree._Element | None:
     """One lxml tree for the whole page (None when there is no HTML)."""
-    text = _XML_DECL.sub("", decode_html(html))
+    text = _repair_markup(_XML_DECL.sub("", decode_html(html)))
     if not text.strip():
         return None
     try:

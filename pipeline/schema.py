@@ -84,6 +84,7 @@ TABLES: dict[str, dict] = {
             "attempts": int,
             "last_error": str,
             "next_attempt_at": str,
+            "lease_until": str,  # a sender has claimed the row until then (crash recovery)
             "created_at": str,
             "sent_at": str,
             "delivery_id": str,  # digest message id that carried this alert, if any

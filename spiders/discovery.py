@@ -287,13 +287,16 @@ def parse_sitemap(body: bytes, base_url: str) -> SitemapResult:
         loc = _child_text(el, "loc")
         if not loc:
             continue
+        url = urljoin(base_url, loc)
+        if not url.lower().startswith(("http://", "https://")):
+            continue  # file://, ftp://, data: ... in a sitemap is hostile or broken, never fetched
         date = parse_iso(_child_text(el, "lastmod"))
         title = None
         for sub in el.iter():
             if _local(sub.tag) == "news":
                 date = parse_iso(_child_text(sub, "publication_date")) or date
                 title = _child_text(sub, "title")
-        entries.append(Entry(urljoin(base_url, loc), date, title))
+        entries.append(Entry(url, date, title))
     if not entries and salvaged:
         raise DiscoveryError("malformed sitemap with no readable entries")
     return SitemapResult("urlset" if kind == "urlset" else "index", entries, salvaged)

@@ -157,6 +157,7 @@ class NewsSpider(scrapy.Spider):
         self.window = timedelta(days=self.source.window_days)
         self._scheduled = 0
         self._queued: set[str] = set()
+        self._redirect_sources: set[str] = set()  # canonical URLs that answered with a redirect
         self._sitemaps_requested: set[str] = set()
         self._feeds_requested: set[str] = set()
         self._fetching: set[str] = set()  # canonical URLs of articles fetched this run
@@ -525,6 +526,9 @@ class NewsSpider(scrapy.Spider):
         self, entry: Entry, via: str, changed_at: datetime | None = None
     ) -> Iterator[Request]:
         """Schedule an article unless it is already queued, known and unchanged, or over budget."""
+        if not entry.url.lower().startswith(("http://", "https://")):
+            self._inc("skipped/not_http")  # a sitemap or feed naming file://, ftp://, data: ...
+            return
         url = strip_tracking(entry.url)
         if page_number(url) and self.template.is_article_url(first_page_url(url)):
             url = first_page_url(url)  # always start a multi-page article at its first page
@@ -588,6 +592,12 @@ class NewsSpider(scrapy.Spider):
             self._error("article", "redirect")
             return
         target = strip_tracking(urljoin(response.url, location))
+        self._redirect_sources.add(canonicalize_url(response.url))
+        if canonicalize_url(target) in self._redirect_sources:
+            # A -> B -> A: Scrapy would drop the second A silently as already seen
+            logger.warning("redirect loop at %s -> %s", response.url, target)
+            self._error("article", "redirect_loop")
+            return
         self._inc("articles/redirected")
         same = canonicalize_url(target) == canonicalize_url(response.url)
         if same or canonicalize_url(target) == canonicalize_url(meta.get("plain_url") or ""):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -623,15 +624,32 @@ def test_crash_while_receiver_answers_redelivers_with_same_id(outbox, hook):
             proc.kill()
     row = outbox.row(alert)
     assert row["status"] == "pending" and row["attempts"] == 0
-    assert row["next_attempt_at"] == "2026-03-01T08:05:00Z"  # the lease
+    assert row["lease_until"] == "2026-03-01T08:05:00Z"  # the lease
 
     during = deliver_due(outbox.path, config, now=T0 + timedelta(minutes=1), policy=FAST)
-    assert during.sent == 0 and during.skipped == 1
+    assert during.sent == 0 and len(hook.requests) == 1  # another sender may still hold it
     after = deliver_due(outbox.path, config, now=T0 + timedelta(minutes=5), policy=FAST)
     assert after.sent == 1
     assert len(hook.requests) == 2
     assert {r.header("webhook-id") for r in hook.requests} == {row["webhook_id"]}
     assert outbox.row(alert)["status"] == "sent"
+
+
+def test_run_lock_holder_takes_over_a_dead_senders_lease_at_once(outbox, hook):
+    """After a kill mid-delivery the next `pantau run` (which holds the run lock, so no other
+    sender lives) must deliver the leased alert before it exits, not 5 minutes later."""
+    art, story = seed_article(outbox)
+    alert = outbox.alert("integrasi", "webhook", art, story)
+    config = make_config(sub("integrasi", "webhook", url=hook.url))
+    lease = (T0 + timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    con = sqlite3.connect(outbox.path)
+    con.execute("UPDATE alerts SET lease_until = ? WHERE id = ?", (lease, alert))
+    con.commit()
+    con.close()
+    assert deliver_due(outbox.path, config, now=T0, policy=FAST).sent == 0
+    report = deliver_due(outbox.path, config, now=T0, policy=FAST, holds_lock=True)
+    assert report.sent == 1 and len(hook.requests) == 1
+    assert outbox.row(alert)["status"] == "sent" and outbox.row(alert)["lease_until"] is None
 
 
 def test_unknown_or_disabled_subscription_is_left_pending(outbox, hook):

@@ -316,12 +316,6 @@ def test_nothing_is_lost_or_dead(crash_world):
         assert o.statuses == {"sent": 3 * len(o.stories)}, (_describe(o), o.statuses)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pipeline/alerts/outbox.py claim(): the 300 s lease is written into next_attempt_at,"
-    " so an alert claimed by a run that was killed mid-delivery is skipped by the next run "
-    "(which holds the run lock and could take it) until the lease runs out",
-)
 def test_every_alert_is_sent_by_the_completing_run(crash_world):
     bad = [
         (_describe(o), o.pending_after_rerun)

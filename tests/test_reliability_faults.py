@@ -184,11 +184,6 @@ def test_recovered_and_mislabelled_pages_are_archived(world):
     assert hits[by_fault["connection reset"]] <= 3
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="spiders: a redirect loop back to an already-requested URL is dropped by Scrapy's "
-    "dupefilter without reaching the errback, so it is never counted in crawl_runs",
-)
 def test_redirect_loop_is_counted_as_an_error(world):
     loops, loop_page = world["loops"], world["loop_site"].pages[0]
     assert loops.hits(loop_page.path) + loops.hits(loop_page.path.rstrip("/") + "-lagi/") <= 20
@@ -263,11 +258,6 @@ def test_incremental_rerun_of_a_partial_source_exits_0(world):
     assert _rows(world["fault_db"], "PRAGMA integrity_check") == [("ok",)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pipeline/extract.py: with `</html><html>` after </head>, lxml parses the whole "
-    "page into <head> (no <body>) and extract_article returns None",
-)
 def test_stray_html_end_tag_does_not_lose_the_article():
     """lxml puts the whole page under <head> when `</html><html>` follows </head>; the
     extractor must still find the article (found by the fault site's malformed-HTML page)."""

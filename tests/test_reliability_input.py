@@ -215,12 +215,6 @@ def test_hostile_pages_do_not_crash_the_run(hostile):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="pipeline/extract.py _body_blocks(): a C0 control character (ESC, BEL, VT, FF) in "
-    "the page makes trafilatura.bare_extraction() on the pre-parsed tree return None, so the "
-    "article is dropped as 'not an article'; stripping C0 controls in parse_html() fixes it",
-)
 def test_page_with_control_characters_is_still_archived(hostile):
     con = sqlite3.connect(hostile["db"])
     urls = {u for (u,) in con.execute("SELECT url FROM articles")}

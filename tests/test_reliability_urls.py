@@ -151,14 +151,6 @@ def test_receiver_redirects_are_not_followed(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="spiders/discovery.py parse_sitemap() keeps <loc> URLs of any scheme and "
-    "spiders/news.py _consider() schedules them; Scrapy's default FileDownloadHandler then "
-    "reads the local file, which is archived (and matched, and alerted) as an article. "
-    "Fix: keep http(s) only in parse_sitemap/_consider and set DOWNLOAD_HANDLERS file/ftp/s3/"
-    "data to None in config/settings.py",
-)
 def test_hostile_site_cannot_make_the_crawler_read_local_files(tmp_path):
     marker = "PANTAU-LOCAL-SECRET-7f3a"
     secret_dir = tmp_path / "rahasia" / "2024" / "09" / "20" / "dokumen-rahasia-revolusi-mental"

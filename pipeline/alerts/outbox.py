@@ -109,22 +109,33 @@ def _marks(ids: list[int]) -> str:
     return ",".join("?" * len(ids))
 
 
-def claim(conn: sqlite3.Connection, unit: Unit, now: datetime, lease_seconds: float) -> Unit | None:
+def claim(
+    conn: sqlite3.Connection,
+    unit: Unit,
+    now: datetime,
+    lease_seconds: float,
+    ignore_leases: bool = False,
+) -> Unit | None:
     """Take the unit's rows for this sender; drop rows another sender took meanwhile.
 
-    The lease (next_attempt_at pushed out) hides the rows from a concurrent `deliver_due`;
-    after a crash they become due again when it runs out. A digest's members are pinned
-    (delivery_id) so its retry carries the same set under the same webhook-id.
+    The lease (`lease_until`) hides the rows from a concurrent `deliver_due`; after a crash
+    they become due again when it runs out, or at once for a sender that holds the archive's
+    run lock (`ignore_leases`): no other sender can be alive then. A digest's members are
+    pinned (delivery_id) so its retry carries the same set under the same webhook-id.
     """
     ids = [it.alert_id for it in unit.items]
     with Tx(conn):
         rows = conn.execute(
-            f"SELECT id, status, next_attempt_at FROM alerts WHERE id IN ({_marks(ids)})", ids
+            f"SELECT id, status, next_attempt_at, lease_until FROM alerts "
+            f"WHERE id IN ({_marks(ids)})",
+            ids,
         ).fetchall()
         free = {
             r["id"]
             for r in rows
-            if r["status"] == "pending" and (parse_ts(r["next_attempt_at"]) or now) <= now
+            if r["status"] == "pending"
+            and (parse_ts(r["next_attempt_at"]) or now) <= now
+            and (ignore_leases or (parse_ts(r["lease_until"]) or now) <= now)
         }
         items = [it for it in unit.items if it.alert_id in free]
         if not items:
@@ -133,7 +144,7 @@ def claim(conn: sqlite3.Connection, unit: Unit, now: datetime, lease_seconds: fl
         claimed = [it.alert_id for it in items]
         lease = fmt(now + timedelta(seconds=lease_seconds))
         conn.execute(
-            f"UPDATE alerts SET next_attempt_at = ? WHERE id IN ({_marks(claimed)})",
+            f"UPDATE alerts SET lease_until = ? WHERE id IN ({_marks(claimed)})",
             [lease, *claimed],
         )
         if unit.kind == "digest" and not unit.pinned:
@@ -154,7 +165,7 @@ def record_sent(conn: sqlite3.Connection, unit: Unit, now: datetime) -> None:
     with Tx(conn):
         conn.execute(
             "UPDATE alerts SET status = 'sent', sent_at = ?, attempts = attempts + 1, "
-            "last_error = NULL, delivery_id = ? "
+            "last_error = NULL, lease_until = NULL, delivery_id = ? "
             f"WHERE id IN ({_marks(ids)}) AND status = 'pending'",
             [fmt(now), unit.message_id, *ids],
         )
@@ -175,12 +186,13 @@ def record_failure(
         if next_attempt_at is None:
             conn.execute(
                 "UPDATE alerts SET status = 'dead', attempts = attempts + 1, last_error = ?, "
-                f"next_attempt_at = NULL WHERE id IN ({_marks(ids)}) AND status = 'pending'",
+                f"next_attempt_at = NULL, lease_until = NULL WHERE id IN ({_marks(ids)}) AND status = 'pending'",
                 [error, *ids],
             )
         else:
             conn.execute(
-                "UPDATE alerts SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? "
+                "UPDATE alerts SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, "
+                "lease_until = NULL "
                 f"WHERE id IN ({_marks(ids)}) AND status = 'pending'",
                 [error, fmt(next_attempt_at), *ids],
             )

@@ -3,7 +3,7 @@
 The crawl inserts alert rows in the same transaction as the match; this module only reads them
 and moves them from `pending` to `sent` or `dead`. What keeps "exactly one alert":
 
-- a row is claimed (a lease on `next_attempt_at`) in a tiny write transaction before sending,
+- a row is claimed (a lease in `lease_until`) in a tiny write transaction before sending,
   so two senders running at once never pick the same row;
 - no write transaction is open during network I/O;
 - right after the receiver answers, one small `BEGIN IMMEDIATE` transaction records the result,
@@ -90,6 +90,7 @@ class _Deliverer:
         self.db_path, self.config, self.policy, self.clock = db_path, config, policy, clock
         self.report = report
         self.lock = threading.Lock()
+        self.holds_lock = False  # set by deliver_due: may take over leases of dead senders
 
     # -- sending
 
@@ -223,7 +224,13 @@ class _Deliverer:
         try:
             with httpx.Client(timeout=timeout, follow_redirects=False) as client:
                 for i, unit in enumerate(units):
-                    claimed = outbox.claim(conn, unit, self.clock(), self.policy.lease_seconds)
+                    claimed = outbox.claim(
+                        conn,
+                        unit,
+                        self.clock(),
+                        self.policy.lease_seconds,
+                        ignore_leases=self.holds_lock,
+                    )
                     if claimed is None:  # another sender has it
                         with self.lock:
                             self.report.skipped += len(unit.items)
@@ -252,12 +259,15 @@ def deliver_due(
     now: datetime | None = None,
     only: list[str] | None = None,
     policy: RetryPolicy | None = None,
+    holds_lock: bool = False,
 ) -> DeliveryReport:
     """Send every alert that is due: new instant alerts, due digests and due retries.
 
     Subscriptions are delivered concurrently (a thread each), so Slack's one-message-a-second
     pacing never delays a webhook or an email; within a subscription, messages go in order.
-    `now` fixes the clock (tests); `policy` defaults to RetryPolicy.from_env().
+    `now` fixes the clock (tests); `policy` defaults to RetryPolicy.from_env(). A caller that
+    holds the archive's run lock passes `holds_lock=True`: leases left by a killed sender are
+    then taken over at once, so a re-run delivers what the crash left owed.
     """
     policy = policy or RetryPolicy.from_env()
     report = DeliveryReport()
@@ -280,6 +290,7 @@ def deliver_due(
     if not plan.jobs:
         return report
     deliverer = _Deliverer(db_path, config, policy, clock, report)
+    deliverer.holds_lock = holds_lock
     with ThreadPoolExecutor(
         max_workers=min(32, len(plan.jobs)), thread_name_prefix="alerts"
     ) as pool:
