@@ -7,6 +7,7 @@ trafilatura (which copies it before pruning) and date resolution. Trafilatura fi
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import re
@@ -278,6 +279,20 @@ def _canonical(tree: etree._Element, url: str) -> str:
     return canonicalize_url(url) if url else url
 
 
+def _byline_author(tree: etree._Element) -> str | None:
+    """Trafilatura's byline finder, run only when the page's own metadata names nobody.
+
+    Cheaper than trafilatura's whole metadata pass (about 3.5 ms a page), which would repeat
+    the title, site-name and date work Pantau already does.
+    """
+    from trafilatura.metadata import extract_author
+
+    try:
+        return extract_author(copy.deepcopy(tree))
+    except Exception:  # a byline heuristic must never lose the article
+        return None
+
+
 def _clean_person(name: str | None, site_name: str | None, url: str) -> str | None:
     if not name:
         return None
@@ -346,7 +361,7 @@ def extract_article(
         return None
 
     pruned_away: list | None = [] if explain else None
-    doc, blocks = _body_blocks(tree, template, True, pruned_away)
+    doc, blocks = _body_blocks(tree, template, False, pruned_away)
     if doc is None:
         return None
     pages: list[list[Block]] = [blocks]
@@ -369,7 +384,7 @@ def extract_article(
         author = (
             ", ".join(_person_names(ld.get("author")))
             or _meta(tree, "author", "article:author", "dable:author")
-            or doc.author
+            or _byline_author(tree)
         )
     author = _clean_person(author, site_name, url)
     editor = cleaned.meta.get("editor")
