@@ -73,6 +73,8 @@ class Source(Strict):
     article_url_pattern: str | None = None
     max_requests: int = Field(default=500, ge=1)
     window_days: int = Field(default=30, ge=1)
+    download_delay: float | None = Field(default=None, ge=0)  # seconds between requests
+    concurrency: int | None = Field(default=None, ge=1, le=16)  # requests at once to this site
     enabled: bool = True
 
     @field_validator("search_url")

@@ -154,6 +154,7 @@ class NewsSpider(scrapy.Spider):
         self.max_requests = self.source.max_requests
         self.max_listing_pages = settings.getint("PANTAU_MAX_LISTING_PAGES", MAX_LISTING_PAGES)
         self.home = self.source.url
+        self._apply_site_politeness(settings)
         self.window = timedelta(days=self.source.window_days)
         self._scheduled = 0
         self._queued: set[str] = set()
@@ -164,6 +165,29 @@ class NewsSpider(scrapy.Spider):
         self._index_entries = 0  # links read from feeds and sitemaps (not site search)
         self._home_page: tuple[str, str] | None = None  # (html, url) of the home page
         self._home_fallback_done = False
+
+    def _apply_site_politeness(self, settings: Any) -> None:
+        """A source's own `download_delay` / `concurrency` become its host's download slot.
+
+        Runs from from_crawler, before Scrapy freezes the crawler's settings.
+        """
+        src = self.source
+        if src.download_delay is None and src.concurrency is None:
+            return
+        slot: dict[str, Any] = {}
+        if src.download_delay is not None:
+            slot["delay"] = src.download_delay
+        if src.concurrency is not None:
+            slot["concurrency"] = src.concurrency
+        host = urlsplit(self.home).hostname or ""
+        if settings.frozen:  # built outside Crawler.crawl (e.g. scrapy.utils.test.get_crawler)
+            logger.warning(
+                "settings frozen: download_delay/concurrency of %s not applied", src.name
+            )
+            return
+        slots = dict(settings.getdict("DOWNLOAD_SLOTS"))
+        slots[host] = slot
+        settings.set("DOWNLOAD_SLOTS", slots, priority="spider")
 
     def closed(self, reason: str) -> None:
         self.state.close()
