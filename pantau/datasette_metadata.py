@@ -116,6 +116,7 @@ COLUMN_DESCRIPTIONS: dict[str, dict[str, str]] = {
         "webhook_id": "Stable Standard Webhooks message id; the same on every retry.",
         "attempts": "Delivery attempts so far.",
         "last_error": "The last delivery error, if any.",
+        "lease_until": "Set while a sender has claimed the alert (it is being sent); a sender holding the run lock takes over a dead sender's lease at once.",
         "next_attempt_at": "When the next delivery attempt is due (ISO 8601 UTC).",
         "created_at": "When the alert was queued (ISO 8601 UTC).",
         "sent_at": "When delivery succeeded (ISO 8601 UTC).",

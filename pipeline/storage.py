@@ -353,8 +353,10 @@ class Archive:
                 status = "updated"
             else:
                 same = self.db.execute(
-                    "SELECT id, story_id, url FROM articles WHERE content_hash = ? AND source = ? "
-                    "LIMIT 1",
+                    # "+source": the content_hash index must drive this lookup; the planner's
+                    # pick of (source, published_at) scans a whole source (slow at 1M rows)
+                    "SELECT id, story_id, url FROM articles WHERE content_hash = ? "
+                    "AND +source = ? LIMIT 1",
                     (chash, source),
                 ).fetchone()
                 if same:
