@@ -300,15 +300,25 @@ def test_backoff_is_not_due_before_its_time(outbox, hook):
 
 
 def test_private_address_refused_unless_allowed(outbox, hook):
+    """A 192.168.x URL is refused before any connection (no packet leaves this machine)."""
     art, story = seed_article(outbox)
     alert = outbox.alert("integrasi", "webhook", art, story)
-    config = make_config(sub("integrasi", "webhook", url=hook.url, allow_private_network=False))
+    url = "http://192.168.255.254:9/hook"
+    config = make_config(sub("integrasi", "webhook", url=url, allow_private_network=False))
 
     report = deliver_due(outbox.path, config, policy=FAST)
 
     assert report.dead == 1 and hook.requests == []
     row = outbox.row(alert)
-    assert row["status"] == "dead" and "non-public address 127.0.0.1" in row["last_error"]
+    assert row["status"] == "dead" and "non-public address 192.168.255.254" in row["last_error"]
+
+
+def test_loopback_receiver_needs_no_opt_in(outbox, hook):
+    art, story = seed_article(outbox)
+    alert = outbox.alert("integrasi", "webhook", art, story)
+    config = make_config(sub("integrasi", "webhook", url=hook.url, allow_private_network=False))
+    assert deliver_due(outbox.path, config, policy=FAST).sent == 1
+    assert len(hook.requests) == 1 and outbox.row(alert)["status"] == "sent"
 
 
 def test_concurrent_senders_do_not_double_send(outbox, hook):

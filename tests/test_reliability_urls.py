@@ -1,8 +1,8 @@
 """Reliability, part 5: which URLs Pantau will talk to.
 
-Alerts: only http(s); a webhook or Slack URL resolving to a private, loopback or link-local
-address is refused (dead-letter, nothing sent) unless the subscription says
-`allow_private_network: true`; redirects from a receiver are not followed. Sources: a feed,
+Alerts: only http(s); a webhook or Slack URL resolving to a private, link-local, CGNAT or
+unspecified address is refused (dead-letter, nothing sent) unless the subscription says
+`allow_private_network: true` (loopback, the operator's own machine, is allowed); redirects from a receiver are not followed. Sources: a feed,
 sitemap, page link or redirect that points at `file://` (or any non-http scheme) is never
 fetched, so a hostile site cannot make Pantau read and archive local files.
 """
@@ -23,18 +23,21 @@ from tests.receivers import Outbox
 ENV = scrapy_env()
 SECRET = "whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQ="
 
-REFUSED = [
+LOOPBACK = [
     "http://127.0.0.1:8080/hook",
     "http://localhost/hook",
+    "http://[::1]/hook",
+    "http://[::ffff:127.0.0.1]/hook",  # IPv4-mapped loopback
+]
+REFUSED = [
     "http://10.0.0.5/hook",
     "http://172.16.3.4/hook",
     "http://192.168.1.1/hook",
     "http://169.254.169.254/latest/meta-data/",  # cloud metadata (link-local)
     "http://100.64.0.1/hook",  # carrier-grade NAT: not global
     "http://0.0.0.0:8000/",
-    "http://[::1]/hook",
     "http://[fe80::1]/hook",
-    "http://[::ffff:127.0.0.1]/hook",  # IPv4-mapped loopback
+    "http://[::ffff:10.0.0.5]/hook",  # IPv4-mapped private
     "http://[fd00::1]/hook",
 ]
 NOT_HTTP = ["file:///etc/passwd", "ftp://example.org/x", "gopher://127.0.0.1/", "javascript:1",
@@ -47,6 +50,11 @@ def test_private_addresses_are_refused_by_default(url):
     with pytest.raises(UnsafeURL):
         check_url(url)
     check_url(url, allow_private=True)  # the explicit opt-in allows them
+
+
+@pytest.mark.parametrize("url", LOOPBACK)
+def test_loopback_is_the_operators_own_machine_and_allowed(url):
+    check_url(url)
 
 
 @pytest.mark.parametrize("url", NOT_HTTP)
@@ -93,11 +101,12 @@ def _statuses(db: str) -> dict[str, int]:
         con.close()
 
 
-def test_loopback_webhook_without_opt_in_is_dead_lettered_and_never_contacted(tmp_path):
+def test_private_webhook_without_opt_in_is_dead_lettered_and_never_contacted(tmp_path):
+    """10.x is refused before any connection is made (no packet leaves this machine)."""
     rx = HookReceiver().start()
     try:
         db = _outbox(tmp_path)
-        cfg = _config(tmp_path, f"{rx.url}/hook", allow=False)
+        cfg = _config(tmp_path, "http://10.255.255.1:9/hook", allow=False)
         proc = run_pantau("--config-dir", cfg, "--db", db, "alerts", "send", env=ENV)
         assert proc.returncode == 1, proc.stderr[-2000:]
         assert _statuses(db) == {"dead": 2}

@@ -2,8 +2,11 @@
 
 Webhook and Slack URLs come from config (often from environment variables an operator pastes),
 so a typo or a hostile value could aim Pantau at a metadata endpoint or an internal admin page.
-Only http(s) URLs whose every resolved address is public are allowed, unless the subscription
-explicitly opts in with `allow_private_network: true` (tests and the demo do).
+Only http(s) URLs whose every resolved address is public or loopback are allowed, unless the
+subscription explicitly opts in with `allow_private_network: true`. Loopback is allowed because
+it is the operator's own machine (a local relay, a receiver next to Pantau), which Pantau's
+operator already controls; private ranges, link-local (cloud metadata), CGNAT, multicast and
+unspecified addresses reach other machines and are refused.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ class UnsafeURL(Exception):
 def _is_private(addr: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
         addr = addr.ipv4_mapped
+    if addr.is_loopback:
+        return False
     return (
         addr.is_private
         or addr.is_loopback
