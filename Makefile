@@ -8,14 +8,15 @@ TEST_STAMP := $(VENV)/.installed-test
 
 $(PY):
 	python3 -m venv $(VENV)
-	$(PIP) install -q --upgrade pip
+	$(PIP) install -q --upgrade pip > /dev/null 2>&1 || true
 
+# pip's build chatter goes to a log, shown only when the install fails
 $(STAMP): pyproject.toml | $(PY)
-	$(PIP) install -q -e .
+	$(PIP) install -q -e . > $(VENV)/install.log 2>&1 || (cat $(VENV)/install.log; exit 1)
 	touch $(STAMP)
 
 $(TEST_STAMP): pyproject.toml | $(PY)
-	$(PIP) install -q -e '.[test]'
+	$(PIP) install -q -e '.[test]' > $(VENV)/install.log 2>&1 || (cat $(VENV)/install.log; exit 1)
 	touch $(STAMP) $(TEST_STAMP)
 
 demo: $(STAMP)
