@@ -26,13 +26,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 
 from scrapy import Request
 from scrapy.downloadermiddlewares.retry import RetryMiddleware, get_retry_request
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
+
+from pipeline.httputil import retry_after_seconds
 
 logger = logging.getLogger(__name__)
 
@@ -80,25 +80,6 @@ class BudgetMiddleware:
 
 
 # --------------------------------------------------------------------------- retry
-
-
-def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) -> float | None:
-    """Seconds a Retry-After header asks for: delta-seconds or an HTTP date."""
-    if not value:
-        return None
-    text = value.decode("latin-1") if isinstance(value, bytes) else value
-    text = text.strip()
-    if re.fullmatch(r"\d+(\.\d+)?", text):
-        return float(text)
-    try:
-        when = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when is None:
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 class PoliteRetryMiddleware(RetryMiddleware):

@@ -10,8 +10,9 @@ import logging
 import os
 import random
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
+from datetime import datetime, timedelta
+
+from pipeline.httputil import retry_after_seconds as parse_retry_after  # noqa: F401
 
 log = logging.getLogger("pantau.alerts")
 
@@ -77,21 +78,3 @@ class RetryPolicy:
         base = min(self.cap_seconds, self.base_seconds * 2 ** max(0, rounds - 1))
         r = (rng or random).uniform(1 - self.jitter, 1 + self.jitter)
         return max(0.0, min(self.cap_seconds, base * r))
-
-
-def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP date."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when is None:
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
