@@ -256,9 +256,18 @@ def summarise_stats(stats: dict, reason: str = "finished") -> tuple[dict, str, s
             get(f"pantau/articles/{k}") for k in ("new", "copy", "updated", "unchanged", "alias")
         ),
     }
+    # "failed as a whole": nothing answered, or the site answered but every article page it
+    # tried failed and none was already archived (a re-run retrying only its few broken pages
+    # of an otherwise healthy site is partial, not failed)
+    articles_failed = (
+        get("pantau/requests/article") > 0
+        and get("pantau/pages/article") == 0
+        and get("pantau/errors/article") > 0
+        and get("pantau/articles/known") == 0
+    )
     if ok == 0 and blocked:
         status = "blocked"
-    elif ok == 0 and counts["requests"] > 0:
+    elif (ok == 0 and counts["requests"] > 0) or articles_failed:
         status = "failed"
     elif errors:
         status = "partial"

@@ -283,3 +283,32 @@ def test_304_keeps_the_stored_body_and_hash(archive):
     )
     after = archive.db.execute("SELECT body_hash, html, etag, fetched_at FROM pages").fetchone()
     assert after[:2] == before and after[2] == '"v1"' and after[3] == "2026-11-22T02:00:00Z"
+
+
+def test_run_status_failed_when_every_article_page_failed():
+    from pipeline.scrapy_pipeline import summarise_stats
+
+    base = {
+        "downloader/request_count": 12,
+        "response_received_count": 12,
+        "downloader/response_status_count/200": 2,
+        "downloader/response_status_count/500": 10,
+        "pantau/requests/article": 10,
+        "pantau/errors/article": 10,
+    }
+    _, status, _ = summarise_stats(base)
+    assert status == "failed"
+    healthy = {**base, "pantau/pages/article": 3, "pantau/errors/article": 7}
+    assert summarise_stats(healthy)[1] == "partial"
+    nothing = {
+        "downloader/request_count": 3,
+        "downloader/exception_count": 3,
+        "pantau/errors/network": 3,
+    }
+    assert summarise_stats(nothing)[1] == "failed"
+    assert (
+        summarise_stats({"downloader/request_count": 3, "downloader/response_status_count/200": 3})[
+            1
+        ]
+        == "ok"
+    )
