@@ -112,6 +112,8 @@ class Smtp(Strict):
     starttls: bool = False
     ssl: bool = False
     timeout: float = 30.0
+    # PEM file of CAs to trust (a private CA); None = the system store. Never disables checks.
+    ca_file: str | None = None
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 

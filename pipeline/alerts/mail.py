@@ -117,6 +117,12 @@ def build_message(
     return msg
 
 
+def tls_context(smtp: Smtp) -> ssl.SSLContext:
+    """Certificate and host name are always verified; `ca_file` only adds a private CA to trust
+    instead of the system store (a missing file raises OSError, reported as a failed send)."""
+    return ssl.create_default_context(cafile=smtp.ca_file)
+
+
 def send(smtp: Smtp, msg: EmailMessage, to: list[str]) -> dict:
     """Deliver one message; returns refused recipients (empty when all accepted).
 
@@ -125,13 +131,19 @@ def send(smtp: Smtp, msg: EmailMessage, to: list[str]) -> dict:
     """
     if smtp.ssl:
         client: smtplib.SMTP = smtplib.SMTP_SSL(
-            smtp.host, smtp.port, timeout=smtp.timeout, context=ssl.create_default_context()
+            smtp.host, smtp.port, timeout=smtp.timeout, context=tls_context(smtp)
         )
     else:
         client = smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout)
     with client:
         if smtp.starttls and not smtp.ssl:
-            client.starttls(context=ssl.create_default_context())
+            client.starttls(context=tls_context(smtp))
         if smtp.username:
+            client.ehlo_or_helo_if_needed()
+            if not client.has_extn("auth") and client.has_extn("starttls") and not smtp.ssl:
+                # Say what to change instead of smtplib's bare "AUTH not supported".
+                raise smtplib.SMTPNotSupportedError(
+                    "server offers AUTH only after STARTTLS: set smtp.starttls: true"
+                )
             client.login(smtp.username, smtp.password or "")
         return client.send_message(msg, from_addr=smtp.from_, to_addrs=to)
