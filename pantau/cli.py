@@ -86,6 +86,11 @@ def build_parser() -> argparse.ArgumentParser:
     st = sub.add_parser("status", help="per-source health")
     st.add_argument("--runs", type=int, default=5)
     st.add_argument("--format", choices=["table", "json"], default="table")
+    st.add_argument(
+        "--notify",
+        metavar="SUBSCRIPTION",
+        help="when sources are flagged, send one operator alert through this subscription",
+    )
     return p
 
 

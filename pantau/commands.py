@@ -229,10 +229,27 @@ def cmd_check_config(args: argparse.Namespace, level: int) -> int:
 
 
 def cmd_status(args: argparse.Namespace, level: int) -> int:
-    from pantau.status import print_status
+    from pantau.status import notify, print_status, source_health
 
     config = load(args)
-    return print_status(args.db, config, runs=args.runs, fmt=args.format)
+    notify_to = getattr(args, "notify", None)
+    if notify_to is not None and notify_to not in {s.name for s in config.subscriptions}:
+        print(f"error: --notify: no subscription named {notify_to!r}", file=sys.stderr)
+        return EXIT_CONFIG
+    health = source_health(args.db, config, args.runs)
+    code = print_status(args.db, config, runs=args.runs, fmt=args.format, health=health)
+    if notify_to is None:
+        return code
+    from pipeline.alerts.sender import DeliveryError
+
+    try:
+        sent = notify(config, notify_to, health)
+    except DeliveryError as exc:
+        print(f"error: operator alert not delivered: {exc}", file=sys.stderr)
+        return EXIT_PARTIAL
+    if sent:
+        print(sent, file=sys.stderr)
+    return code
 
 
 __all__ = ["dispatch", "ConfigError", "EXIT_CONFIG"]

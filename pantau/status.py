@@ -231,10 +231,18 @@ def _short_time(v: str | None) -> str:
 
 
 def print_status(
-    db_path: str | Path, config: PantauConfig | None, runs: int = 5, fmt: str = "table"
+    db_path: str | Path,
+    config: PantauConfig | None,
+    runs: int = 5,
+    fmt: str = "table",
+    health: list[dict[str, Any]] | None = None,
 ) -> int:
-    """Print per-source health (fmt "table" or "json"); 1 when any source is flagged, else 0."""
-    health = source_health(db_path, config, runs)
+    """Print per-source health (fmt "table" or "json"); 1 when any source is flagged, else 0.
+
+    `health` is source_health()'s result when the caller already has it (for --notify).
+    """
+    if health is None:
+        health = source_health(db_path, config, runs)
     if not Path(db_path).exists():
         print(f"no archive at {db_path} yet: nothing has been crawled", file=sys.stderr)
     if fmt == "json":
@@ -244,6 +252,28 @@ def print_status(
     else:
         _print_plain(health, runs)
     return 1 if any(h["flagged"] for h in health) else 0
+
+
+def flagged_sources(health: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What an operator alert lists: each flagged source with its reasons."""
+    return [
+        {"source": h["source"], "region": h.get("region"), "reasons": list(h["flags"])}
+        for h in health
+        if h["flagged"]
+    ]
+
+
+def notify(config: PantauConfig, subscription: str, health: list[dict[str, Any]]) -> str | None:
+    """Send ONE operator alert listing the flagged sources; None (nothing sent) when all is well.
+
+    Raises pipeline.alerts.sender.DeliveryError when the message is not accepted.
+    """
+    from pipeline.alerts.sender import send_operator
+
+    flagged = flagged_sources(health)
+    if not flagged:
+        return None
+    return send_operator(config, subscription, flagged)
 
 
 def _print_table(health: list[dict], runs: int) -> None:

@@ -45,7 +45,10 @@ __all__ = [
     "RetryPolicy",
     "deliver_due",
     "list_alerts",
+    "OneOff",
     "parse_retry_after",
+    "send_one_off",
+    "send_operator",
     "send_test",
 ]
 
@@ -303,19 +306,32 @@ def deliver_due(
     return report
 
 
-def send_test(config: PantauConfig, subscription: str) -> str:
-    """Send one clearly marked "[TEST]" message; return what happened, raise on failure."""
+@dataclass
+class OneOff:
+    """A message tied to no alert row (a test, an operator alert), in each channel's form."""
+
+    label: str  # for the result line: "test message", "operator alert"
+    webhook_body: Callable[[Subscription, datetime], dict]
+    slack_message: Callable[[Subscription], dict]
+    subject: Callable[[Subscription], str]
+    intro: Callable[[Subscription], str]
+
+
+def send_one_off(config: PantauConfig, subscription: str, message: OneOff) -> str:
+    """Send one message through a subscription's channel, once, no outbox and no retries.
+
+    Returns what happened; raises DeliveryError (secrets masked) on failure, KeyError for an
+    unknown subscription.
+    """
     sub = config.subscription(subscription)
     now = datetime.now(UTC)
     if sub.channel in ("webhook", "slack"):
         if sub.channel == "webhook":
-            body = webhook.test_body(sub.name, list(sub.topics), now)
             raw, headers = webhook.signed_request(
-                body, sub.secret or "", webhook.new_message_id(), now
+                message.webhook_body(sub, now), sub.secret or "", webhook.new_message_id(), now
             )
         else:
-            message = slack.test_message(sub.name, list(sub.topics))
-            raw = json.dumps(message, ensure_ascii=False).encode("utf-8")
+            raw = json.dumps(message.slack_message(sub), ensure_ascii=False).encode("utf-8")
             headers = {"content-type": "application/json"}
         headers["user-agent"] = USER_AGENT
         timeout = httpx.Timeout(15.0, connect=5.0)
@@ -323,21 +339,60 @@ def send_test(config: PantauConfig, subscription: str) -> str:
             outcome = transport.post(client, sub, raw, headers)
         if not outcome.ok:
             raise DeliveryError(config.mask(f"{sub.name}: {outcome.error}"))
-        return f"{sub.channel} {sub.name}: test message accepted by {describe(sub.url or '')}"
+        where = describe(sub.url or "")
+        return f"{sub.channel} {sub.name}: {message.label} accepted by {where}"
     smtp = config.smtp
     if smtp is None:
         raise DeliveryError(f"{sub.name}: no smtp: section in subscriptions.yaml")
-    topic = ", ".join(sub.topics)
     msg = mail.build_message(
-        smtp=smtp,
-        to=sub.to,
-        subject=f"[TEST] [Pantau] {topic}: pesan uji",
-        intro=f"[TEST] Pesan uji dari Pantau untuk langganan {sub.name} (topik {topic}).",
-        items=[],
+        smtp=smtp, to=sub.to, subject=message.subject(sub), intro=message.intro(sub), items=[]
     )
     try:
         mail.send(smtp, msg, sub.to)
     except (smtplib.SMTPException, OSError) as exc:
         error = transport.smtp_outcome(exc).error
         raise DeliveryError(config.mask(f"{sub.name}: {error}")) from exc
-    return f"email {sub.name}: test message accepted by {smtp.host}:{smtp.port} for {', '.join(sub.to)}"
+    return (
+        f"email {sub.name}: {message.label} accepted by {smtp.host}:{smtp.port} "
+        f"for {', '.join(sub.to)}"
+    )
+
+
+def send_test(config: PantauConfig, subscription: str) -> str:
+    """Send one clearly marked "[TEST]" message; return what happened, raise on failure."""
+
+    def topic(sub: Subscription) -> str:
+        return ", ".join(sub.topics)
+
+    return send_one_off(
+        config,
+        subscription,
+        OneOff(
+            label="test message",
+            webhook_body=lambda sub, now: webhook.test_body(sub.name, list(sub.topics), now),
+            slack_message=lambda sub: slack.test_message(sub.name, list(sub.topics)),
+            subject=lambda sub: f"[TEST] [Pantau] {topic(sub)}: pesan uji",
+            intro=lambda sub: (
+                f"[TEST] Pesan uji dari Pantau untuk langganan {sub.name} (topik {topic(sub)})."
+            ),
+        ),
+    )
+
+
+def send_operator(config: PantauConfig, subscription: str, sources: list[dict]) -> str:
+    """Send one operator alert listing unhealthy sources ({"source", "region", "reasons"})."""
+    n = len(sources)
+    lines = "\n".join(f"- {s['source']}: {'; '.join(s['reasons'])}" for s in sources)
+    return send_one_off(
+        config,
+        subscription,
+        OneOff(
+            label="operator alert",
+            webhook_body=lambda sub, now: webhook.operator_body(sub.name, sources, now),
+            slack_message=lambda sub: slack.operator_message(sources),
+            subject=lambda sub: f"[Pantau] operator: {n} sumber bermasalah",
+            intro=lambda sub: (
+                f"Pantau: {n} sumber bermasalah (pemantauan crawl, `pantau status`):\n{lines}"
+            ),
+        ),
+    )

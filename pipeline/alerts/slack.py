@@ -147,3 +147,30 @@ def _list_message(
 def test_message(subscription: str, topics: list[str]) -> dict[str, Any]:
     text = f"[TEST] Pantau: pesan uji untuk langganan {escape(subscription)} ({escape(', '.join(topics))})"
     return {"text": text, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]}
+
+
+def operator_message(sources: list[dict[str, Any]]) -> dict[str, Any]:
+    """Operator alert: one line per unhealthy source (`pantau status --notify`)."""
+    title = f"[Pantau] operator: {len(sources)} sumber bermasalah"
+    lines = [f"• *{escape(s['source'])}*: {escape('; '.join(s['reasons']))}" for s in sources]
+    sections: list[str] = []
+    current = ""
+    for line in lines:
+        line = line[:SECTION_LIMIT]
+        if current and len(current) + 1 + len(line) > SECTION_LIMIT:
+            sections.append(current)
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
+    if current:
+        sections.append(current)
+    blocks: list[dict[str, Any]] = [
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": escape(title)}]}
+    ]
+    blocks += [{"type": "section", "text": {"type": "mrkdwn", "text": s}} for s in sections[:45]]
+    fallback = (
+        title
+        + "\n"
+        + "\n".join(f"{escape(s['source'])}: {escape('; '.join(s['reasons']))}" for s in sources)
+    )
+    return {"text": fallback, "blocks": blocks, "unfurl_links": False, "unfurl_media": False}

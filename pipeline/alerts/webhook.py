@@ -96,6 +96,30 @@ def test_body(subscription: str, topics: list[str], now: datetime) -> dict:
     }
 
 
+def operator_body(subscription: str, sources: list[dict[str, Any]], now: datetime) -> dict:
+    """An operator alert: sources whose crawl is unhealthy (`pantau status --notify`).
+
+    `sources` holds {"source", "region", "reasons"} dicts; "reason" joins them for display.
+    """
+    return {
+        "type": "operator.source_health",
+        "timestamp": iso_z(now),
+        "data": {
+            "subscription": subscription,
+            "flagged": len(sources),
+            "sources": [
+                {
+                    "source": s["source"],
+                    "region": s.get("region"),
+                    "reason": "; ".join(s["reasons"]),
+                    "reasons": list(s["reasons"]),
+                }
+                for s in sources
+            ],
+        },
+    }
+
+
 def encode(body: dict[str, Any]) -> bytes:
     """Compact UTF-8 JSON: the bytes signed are exactly the bytes sent."""
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
