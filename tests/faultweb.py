@@ -1,7 +1,7 @@
 """Fault-injecting loopback servers for the reliability suite.
 
 `FaultWeb` is one small news site on 127.0.0.1 whose pages are real corpus HTML
-(tests/data/faultsite/, see SOURCES.tsv there) and whose paths can misbehave the ways small
+(the corpus pages of tests/extraction/cases/) and whose paths can misbehave the ways small
 regional servers do: 5xx then recovery, 429 with Retry-After, a connection reset mid-body, a
 response that stalls past the download timeout, a body shorter than its Content-Length, a
 redirect loop, an oversized page, a gzip bomb, a charset label that lies, broken HTML, broken
@@ -33,7 +33,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-DATA = Path(__file__).resolve().parent / "data" / "faultsite"
+DATA = Path(__file__).resolve().parent / "extraction" / "cases"  # real corpus pages
 HTML_UTF8 = "text/html; charset=utf-8"
 
 Route = Callable[[BaseHTTPRequestHandler, "FaultWeb", int], None]
