@@ -11,6 +11,21 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "tests" / "data" / "seeds"
+CORPUS_COPIES = [  # real corpus files copied into tests/, each kept once
+    ROOT / "tests" / "extraction" / "cases",
+    ROOT / "tests" / "extraction" / "nonarticle",
+    ROOT / "tests" / "fixtures" / "spider",  # the feeds, which the extraction set has no use for
+]
+
+
+def corpus_file(name: str) -> Path:
+    """A real corpus page or feed by file name, wherever the test data keeps it."""
+    for folder in CORPUS_COPIES:
+        if (folder / name).exists():
+            return folder / name
+    raise FileNotFoundError(name)
+
+
 PANTAU = [str(Path(sys.executable).parent / "pantau")]
 
 

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from pipeline.canonical import canonicalize_url, strip_tracking, variant_urls
-
-FIX = Path(__file__).parent / "fixtures" / "spider"
+from tests.conftest import corpus_file
 
 
 def _link(html: str, rel: str) -> str:
@@ -22,7 +20,7 @@ def _link(html: str, rel: str) -> str:
     "page", ["tribunsolo-1.html", "beritamanado-1.html", "pikiranrakyat-zonajakarta-1.html"]
 )
 def test_amphtml_of_real_pages_maps_to_their_canonical(page: str) -> None:
-    html = (FIX / page).read_text(encoding="utf-8", errors="replace")
+    html = corpus_file(page).read_text(encoding="utf-8", errors="replace")
     amp = _link(html, "amphtml")
     canonical = re.search(r'rel="canonical"[^>]*href="([^"]+)"', html)
     assert amp != (canonical.group(1) if canonical else None)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from spiders.charset import decode_html
+from tests.conftest import corpus_file
 
-FIX = Path(__file__).parent / "fixtures" / "spider"
 TEXT = "Gubernur: “ASN harus bersih” — café, naïve"
 
 
@@ -47,5 +45,5 @@ def test_bom_and_real_page() -> None:
     assert (
         decode_html(b"\xef\xbb\xbf" + TEXT.encode("utf-8"), "text/html; charset=cp1252")[0] == TEXT
     )
-    html, used = decode_html((FIX / "beritamanado-1.html").read_bytes(), "text/html")
+    html, used = decode_html(corpus_file("beritamanado-1.html").read_bytes(), "text/html")
     assert used == "utf-8" and "Forkopimda" in html

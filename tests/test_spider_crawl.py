@@ -23,7 +23,6 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-FIX = Path(__file__).parent / "fixtures" / "spider"
 SCRAPY = str(Path(sys.executable).parent / "scrapy")
 FAST = [
     "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -21,13 +20,13 @@ from spiders.discovery import (
     sitemaps_from_robots,
 )
 from spiders.templates import get_template
+from tests.conftest import corpus_file
 
-FIX = Path(__file__).parent / "fixtures" / "spider"
 NOW = datetime(2024, 2, 12, 12, 0, tzinfo=UTC)
 
 
 def read(name: str) -> bytes:
-    return (FIX / name).read_bytes()
+    return corpus_file(name).read_bytes()
 
 
 @pytest.mark.parametrize(

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from spiders.middlewares import block_reason, retry_after_seconds
-
-FIX = Path(__file__).parent / "fixtures" / "spider"
+from tests.conftest import corpus_file
 
 CLOUDFLARE = b"""<!DOCTYPE html><html lang="en-US"><head><title>Just a moment...</title>
 <meta http-equiv="refresh" content="390"></head><body><div class="main-wrapper">
@@ -38,4 +36,4 @@ def test_plain_403_and_cf_mitigated_header() -> None:
 
 @pytest.mark.parametrize("page", ["beritamanado-1.html", "tribunsolo-1.html", "antaranews-1.html"])
 def test_real_articles_are_not_blocks(page: str) -> None:
-    assert block_reason(200, {}, (FIX / page).read_bytes()) is None
+    assert block_reason(200, {}, corpus_file(page).read_bytes()) is None

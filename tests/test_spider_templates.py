@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from spiders.charset import decode_html
 from spiders.templates import get_template
+from tests.conftest import corpus_file
 
-FIX = Path(__file__).parent / "fixtures" / "spider"
 TRIBUN = (
     "https://solo.tribunnews.com/2020/10/09/"
     "protokol-kesehatan-3m-adalah-vaksin-terbaik-cegah-covid-19-simak-penjelasan-dokter"
@@ -25,7 +23,7 @@ ZONA = (
 
 
 def page(name: str) -> str:
-    return decode_html((FIX / name).read_bytes())[0]
+    return decode_html(corpus_file(name).read_bytes())[0]
 
 
 @pytest.mark.parametrize(
