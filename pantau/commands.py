@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -69,6 +70,7 @@ def cmd_run(args: argparse.Namespace, level: int) -> int:
         print_alert_report(report)
         if report.dead:
             code = EXIT_PARTIAL
+        _tidy_archive(args.db)
         return code
     finally:
         lock.release()
@@ -80,9 +82,25 @@ def cmd_crawl(args: argparse.Namespace, level: int) -> int:
     if lock is None:
         return EXIT_LOCKED
     try:
-        return crawl_and_report(config, args.db, args.source or None, args.full, level)
+        code = crawl_and_report(config, args.db, args.source or None, args.full, level)
+        _tidy_archive(args.db)
+        return code
     finally:
         lock.release()
+
+
+def _tidy_archive(db_path: str) -> None:
+    """After the run's writes (and its alerts): keep the full-text index quick to search."""
+    from pipeline.storage import open_db, tidy_fts_index
+
+    db = open_db(db_path)
+    try:
+        pages = tidy_fts_index(db.conn)
+        log.debug("full-text index: merged about %d pages", pages)
+    except sqlite3.OperationalError as exc:  # busy or full disk: the run's work is already saved
+        log.warning("full-text index not tidied: %s", exc)
+    finally:
+        db.conn.close()
 
 
 def cmd_alerts(args: argparse.Namespace, level: int) -> int:
@@ -185,6 +203,7 @@ def cmd_reextract(args: argparse.Namespace, level: int) -> int:
         return EXIT_LOCKED
     try:
         counts = reextract(args.db, config, source=args.source)
+        _tidy_archive(args.db)
     finally:
         lock.release()
     print(

@@ -42,6 +42,10 @@ TABLE_DESCRIPTIONS: dict[str, str] = {
     "crawl_runs": "One row per source and run: what the crawl did there and how it ended.",
     "minhashes": "MinHash signature of each article's text, for near-duplicate detection.",
     "minhash_bands": "LSH band buckets of the MinHash signatures: candidates for copies.",
+    "article_date_blocks": (
+        "Newest possible date per block of 1,024 article ids, kept by triggers: lets "
+        "`pantau search` read newest blocks first and stop early."
+    ),
 }
 
 COLUMN_DESCRIPTIONS: dict[str, dict[str, str]] = {
@@ -176,6 +180,13 @@ COLUMN_DESCRIPTIONS: dict[str, dict[str, str]] = {
         "band": "LSH band number.",
         "bucket": "Hash of the band's slice of the signature.",
         "article_id": "The article (articles.id).",
+    },
+    "article_date_blocks": {
+        "block": "articles.id >> 10: ids block*1024 to block*1024+1023.",
+        "max_date": (
+            "Upper bound of COALESCE(published_at, first_seen_at) over the block's articles "
+            "(never lowered, so a re-dated article keeps it an upper bound)."
+        ),
     },
 }
 
@@ -341,7 +352,7 @@ def datasette_metadata() -> dict[str, Any]:
     tables["articles"]["fts_table"] = "articles_fts"
     tables["articles"]["fts_pk"] = "id"
     tables["articles"]["searchmode"] = "raw"
-    for hidden in ("minhashes", "minhash_bands", "digest_state"):
+    for hidden in ("minhashes", "minhash_bands", "digest_state", "article_date_blocks"):
         tables[hidden]["hidden"] = True
     return {
         "title": "Pantau archive",

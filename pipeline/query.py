@@ -700,11 +700,16 @@ class Query:
     def __repr__(self) -> str:
         return f"Query({self.source!r})"
 
-    def match(self, title: str | None, text: str | None) -> MatchResult | None:
-        """The match on one article's clean title and text, or None."""
-        return self.match_article(TokenizedArticle(title, text))
+    def match(
+        self, title: str | None, text: str | None, *, marks: tuple[str, str] | None = None
+    ) -> MatchResult | None:
+        """The match on one article's clean title and text, or None. With `marks`, the
+        snippet wraps each matched term's first place in the text in them (search output)."""
+        return self.match_article(TokenizedArticle(title, text), marks=marks)
 
-    def match_article(self, doc: TokenizedArticle) -> MatchResult | None:
+    def match_article(
+        self, doc: TokenizedArticle, *, marks: tuple[str, str] | None = None
+    ) -> MatchResult | None:
         """Like `match`, on an article already tokenised (see `match_many`)."""
         ok, hits = self._root.eval(doc)
         if not ok:
@@ -717,6 +722,8 @@ class Query:
             if h.term not in terms and (h.own or h.group not in found_as_written):
                 terms.append(h.term)
         spans = [h.text_span for h in hits if h.text_span is not None]
+        if marks and spans:
+            return MatchResult(terms, _marked_snippet(doc, spans, marks))
         return MatchResult(terms, _snippet(doc, min(spans) if spans else None))
 
     def to_fts5(self) -> str:
@@ -742,6 +749,28 @@ def _snippet(doc: TokenizedArticle, span: tuple[int, int] | None) -> str:
     start = fi.span(span[0])[0]
     end = fi.span(span[1] - 1)[1]
     return textnorm.snippet(fi.text, start, end)
+
+
+def _marked_snippet(
+    doc: TokenizedArticle, spans: list[tuple[int, int]], marks: tuple[str, str]
+) -> str:
+    """The snippet around the first matched term, each matched term wrapped in `marks`."""
+    fi = doc.text
+    chars = sorted((fi.span(a)[0], fi.span(b - 1)[1]) for a, b in spans)
+    merged: list[tuple[int, int]] = []
+    for a, b in chars:  # phrases that overlap or touch become one marked run
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+        else:
+            merged.append((a, b))
+    out: list[str] = []
+    pos = 0
+    for a, b in merged:
+        out += [fi.text[pos:a], marks[0], fi.text[a:b], marks[1]]
+        pos = b
+    out.append(fi.text[pos:])
+    start, end = merged[0]  # nothing is inserted before the first run
+    return textnorm.snippet("".join(out), start, end + len(marks[0]) + len(marks[1]))
 
 
 def parse_query(text: str, synonyms: list[list[str]] | None = None) -> Query:

@@ -152,6 +152,11 @@ TABLES: dict[str, dict] = {
         columns={"article_id": int, "signature": bytes},
         pk="article_id",
     ),
+    "article_date_blocks": dict(
+        columns={"block": int, "max_date": str},
+        pk="block",
+        not_null={"max_date"},
+    ),
     "minhash_bands": dict(
         columns={"band": int, "bucket": int, "article_id": int},
         pk=("band", "bucket", "article_id"),
@@ -182,6 +187,23 @@ RAW_DDL = [
     "CREATE UNIQUE INDEX IF NOT EXISTS alerts_webhook_id ON alerts(webhook_id)",
 ]
 
+# Newest-first search walks the archive a block of ids at a time, newest block first, and stops
+# once no unread block can hold a newer article (pantau/search.py). Each block keeps an upper
+# bound of its articles' sort date, maintained by triggers so every writer keeps it right.
+DATE_BLOCK_BITS = 10
+SORT_DATE_SQL = "COALESCE({t}published_at, {t}first_seen_at, '')"
+_BLOCK_UPSERT = (
+    "INSERT INTO article_date_blocks(block, max_date) "
+    f"VALUES (new.id >> {DATE_BLOCK_BITS}, {SORT_DATE_SQL.format(t='new.')}) "
+    "ON CONFLICT(block) DO UPDATE SET max_date = MAX(max_date, excluded.max_date)"
+)
+DATE_BLOCK_DDL = [
+    f"CREATE TRIGGER IF NOT EXISTS articles_date_block_ai AFTER INSERT ON articles "
+    f"BEGIN {_BLOCK_UPSERT}; END",
+    f"CREATE TRIGGER IF NOT EXISTS articles_date_block_au "
+    f"AFTER UPDATE OF published_at, first_seen_at ON articles BEGIN {_BLOCK_UPSERT}; END",
+]
+
 
 def ensure_schema(db: sqlite_utils.Database) -> None:
     """Create missing tables, columns and indexes; safe to call on every open."""
@@ -203,8 +225,26 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         db.table(table_name).create_index(cols, unique=unique, if_not_exists=True)
     for ddl in RAW_DDL:
         db.execute(ddl)
+    _ensure_date_blocks(db)
     if not db.table("articles_fts").exists():
         db.table("articles").enable_fts(
             ["title", "text"], create_triggers=True, tokenize="unicode61 remove_diacritics 2"
         )
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def _ensure_date_blocks(db: sqlite_utils.Database) -> None:
+    """Create the search's date blocks; an archive from before them gets them filled once."""
+    existed = db.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = 'articles_date_block_ai'"
+    ).fetchone()
+    for ddl in DATE_BLOCK_DDL:
+        db.execute(ddl)
+    if not existed:
+        db.execute(
+            "INSERT INTO article_date_blocks(block, max_date) "
+            f"SELECT id >> {DATE_BLOCK_BITS}, MAX({SORT_DATE_SQL.format(t='')}) FROM articles "
+            "WHERE true GROUP BY 1 "
+            "ON CONFLICT(block) DO UPDATE SET max_date = MAX(max_date, excluded.max_date)"
+        )
+        db.conn.commit()

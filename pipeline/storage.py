@@ -45,6 +45,33 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
     return db
 
 
+FTS_MERGE_PAGES = 500  # pages per FTS5 'merge' step
+FTS_TIDY_BUDGET = 40_000  # pages (about 160 MB) of merging per run at most
+
+
+def tidy_fts_index(conn: sqlite3.Connection, budget_pages: int = FTS_TIDY_BUDGET) -> int:
+    """Merge the full-text index's segments, a bounded amount per call; returns pages merged.
+
+    Every commit adds a segment to articles_fts and FTS5 merges only when four pile up on a
+    level, so a live archive carries twenty or more; each query pays per segment for every
+    prefix term (a stemmed word expands to dozens), which is most of a search's time. Run after
+    each crawl: with usermerge 2, any two segments of a level merge, and an unfinished merge
+    resumes next time.
+    """
+    conn.execute("INSERT INTO articles_fts(articles_fts, rank) VALUES('usermerge', 2)")
+    merged = 0
+    while merged < budget_pages:
+        before = conn.total_changes
+        conn.execute(
+            "INSERT INTO articles_fts(articles_fts, rank) VALUES('merge', ?)", (FTS_MERGE_PAGES,)
+        )
+        conn.commit()
+        if conn.total_changes - before < 2:  # FTS5's own signal: nothing left to merge
+            break
+        merged += FTS_MERGE_PAGES
+    return merged
+
+
 @contextmanager
 def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     """BEGIN IMMEDIATE ... COMMIT: take the write lock up front so concurrent writers queue."""

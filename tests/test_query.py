@@ -498,3 +498,26 @@ def test_fts5_prefilter_is_a_superset_on_random_documents():
         checked += 1
         matched += bool(hits)
     assert checked > 200 and matched > 100  # the check really exercised matches
+
+
+def test_marked_snippet_wraps_each_matched_term_once():
+    q = parse_query('"revolusi mental" AND (ASN OR birokrasi)')
+    text = "Bupati membuka acara. Gerakan revolusi mental bagi ASN di daerah. ASN wajib hadir."
+    hit = q.match("Judul", text, marks=("[", "]"))
+    assert hit is not None
+    assert "Gerakan [revolusi mental] bagi [ASN] di daerah. ASN wajib" in hit.snippet
+    plain = q.match("Judul", text)
+    assert plain is not None and "[" not in plain.snippet
+    assert plain.matched_terms == hit.matched_terms
+
+
+def test_marked_snippet_of_a_title_only_match_has_no_marks():
+    q = parse_query("title:pilkada")
+    hit = q.match("Pilkada serentak", "Warga datang ke TPS pagi hari.", marks=("[", "]"))
+    assert hit is not None and "[" not in hit.snippet and hit.snippet.startswith("Warga")
+
+
+def test_marked_snippet_marks_a_stemmed_form_as_written_in_the_text():
+    q = parse_query("korupsi")
+    hit = q.match("t", "Kasus itu diduga dikorupsi oleh pejabat.", marks=("<", ">"))
+    assert hit is not None and "<dikorupsi>" in hit.snippet
