@@ -46,6 +46,10 @@ DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
 REDIRECT_MAX_TIMES = 5
 METAREFRESH_MAXDELAY = 10
 PANTAU_MAX_REQUESTS = 500  # fallback budget; a source's max_requests wins
+# Extraction worker processes ("auto": one per core; 0: always inline). The pool starts once
+# the run has extracted PANTAU_EXTRACT_POOL_AFTER articles inline, so small runs never start it.
+PANTAU_EXTRACT_WORKERS = "auto"
+PANTAU_EXTRACT_POOL_AFTER = 30
 
 # Retries: 429/503 wait for Retry-After or back off exponentially (PoliteRetryMiddleware)
 RETRY_ENABLED = True

@@ -11,6 +11,7 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from datasketch import MinHash
@@ -24,11 +25,19 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 _TEMPLATE = MinHash(num_perm=NUM_PERM, seed=1)
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _drop_mark(m: re.Match[str]) -> str:
+    return "" if unicodedata.combining(m.group()) else m.group()
+
+
+@lru_cache(maxsize=8)  # the hash and the signature of one text normalise it once
 def normalise_text(text: str) -> str:
     """Lower-case, diacritics stripped, whitespace folded: what 'the same text' means."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(stripped.split())
+    # combining marks are never ASCII: look only at the few characters that are not
+    return " ".join(_NON_ASCII.sub(_drop_mark, decomposed).split())
 
 
 def content_hash(text: str) -> str:

@@ -90,7 +90,9 @@ def _paragraph_text(tree: etree._Element) -> int:
         best = max(per_parent.values())
     # bodies written as bare text with <br> inside a div or span
     for div in tree.iter("div", "span", "td", "section", "article", "font"):
-        n = sum(len(t.strip()) for t in div.xpath("text()") if len(t.strip()) > 40)
+        # its own text nodes (what xpath "text()" gives), read without an XPath call each
+        own = [div.text, *(child.tail for child in div)]
+        n = sum(len(t.strip()) for t in own if t and len(t.strip()) > 40)
         best = max(best, n)
     return best
 

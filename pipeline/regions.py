@@ -458,8 +458,10 @@ def _index() -> tuple[dict[str, str], re.Pattern[str]]:
             names[p.casefold()] = prov
     # longest names first so "Bandung Barat" wins over "Bandung", "Lombok Timur" over "Lombok"
     alts = sorted(names, key=len, reverse=True)
+    # (?-i:...): only try the alternation where a capital letter starts a word; place names
+    # are capitalised ("batu", "palu" are words), and most positions are not
     pattern = re.compile(
-        r"(?<![\w-])("
+        r"(?<![\w-])(?-i:(?=[A-Z]))("
         + "|".join(re.escape(a).replace(r"\ ", r"\s+") for a in alts)
         + r")(?![\w-])",
         re.IGNORECASE,

@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures as cf
 import logging
 import os
 import time
@@ -17,9 +19,10 @@ from typing import Any
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
+from scrapy.utils.reactor import is_asyncio_reactor_installed
 
 from pipeline.config import PantauConfig, load_config
-from pipeline.extract import extract_article
+from pipeline.extract_pool import ExtractionPool, ExtractJob, default_workers, extract_and_match
 from pipeline.matching import TopicMatcher
 from pipeline.storage import Archive
 
@@ -45,12 +48,20 @@ def _parse_time(value: str | None) -> datetime:
 class ArchivePipeline:
     """Extract, match and store every article item; record feeds, sitemaps and listings."""
 
-    def __init__(self, crawler: Crawler, archive: Archive, config: PantauConfig):
+    def __init__(
+        self,
+        crawler: Crawler,
+        archive: Archive,
+        config: PantauConfig,
+        pool: ExtractionPool | None = None,
+    ):
         self.crawler = crawler
         self.stats = crawler.stats
         self.archive = archive
         self.config = config
         self.matcher = TopicMatcher(config.topics)
+        self.pool = pool or ExtractionPool(0, 0)
+        ExtractionPool.attach()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
@@ -60,20 +71,26 @@ class ArchivePipeline:
         config = load_config(cfg_dir)
         archive = Archive(db_path)
         archive.sync_sources(config.sources)
-        pipe = cls(crawler, archive, config)
+        workers = crawler.settings.get("PANTAU_EXTRACT_WORKERS")
+        workers = default_workers() if workers in (None, "", "auto") else int(workers)
+        if not is_asyncio_reactor_installed():
+            workers = 0  # results come back through asyncio
+        pool = ExtractionPool(workers, crawler.settings.getint("PANTAU_EXTRACT_POOL_AFTER", 30))
+        pipe = cls(crawler, archive, config, pool)
         crawler.signals.connect(pipe.close, signal=signals.spider_closed)
         return pipe
 
     def close(self, spider: Any = None) -> None:
         self.archive.close()
+        ExtractionPool.detach()
 
-    def process_item(self, item: dict) -> dict:
+    async def process_item(self, item: dict) -> dict:
         kind = item.get("type")
         if kind == "page":
             self._store_page(item)
         elif kind == "article":
             try:
-                self._store_article(item)
+                await self._store_article(item)
             except Exception:  # one broken page must not end the run
                 log.exception("could not process article %s", item.get("url"))
                 self.stats.inc_value("pantau/errors/pipeline")
@@ -98,19 +115,30 @@ class ArchivePipeline:
             keep_body=item.get("kind") in ("feed", "sitemap"),
         )
 
-    def _store_article(self, item: dict) -> None:
+    async def _extract(self, job: ExtractJob) -> tuple:
+        """Extract and match in a worker when the run has a pool, else right here."""
+        future = self.pool.submit(job, self.config.topics)
+        if future is not None:
+            try:
+                return await asyncio.wrap_future(future)
+            except cf.BrokenExecutor:  # a worker died (killed, out of memory): do it here
+                self.pool.give_up()
+        return extract_and_match(job, self.matcher)
+
+    async def _store_article(self, item: dict) -> None:
         source = self.config.source(item["source"])
         fetched_at = _parse_time(item.get("fetched_at"))
         html: str = item.get("html") or ""
         extra: list[str] = list(item.get("extra_pages") or [])
-        art = extract_article(
-            html,
-            item["url"],
+        job = ExtractJob(
+            html=html,
+            url=item["url"],
             fetched_at=fetched_at,
             template=item.get("template") or source.template,
             source_region=source.region,
             extra_pages=extra or None,
         )
+        art, matches = await self._extract(job)
         if art is None:
             self.stats.inc_value("pantau/not_articles")
             self.archive.store_page(
@@ -126,7 +154,6 @@ class ArchivePipeline:
             )
             return
         self._store_raw(item, source.name, html, extra, fetched_at)
-        matches = self.matcher.match(art.title, art.text)
         result = self.archive.store_article(
             art,
             source=source.name,

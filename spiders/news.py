@@ -46,6 +46,8 @@ from twisted.python.failure import Failure
 
 from pipeline.canonical import canonicalize_url, desktop_url, strip_tracking
 from pipeline.config import Source, load_config
+from pipeline.extract import parse_html
+from pipeline.pagekind import page_kind
 from spiders.charset import decode_html
 from spiders.discovery import (
     DiscoveryError,
@@ -63,11 +65,6 @@ from spiders.discovery import (
 from spiders.incremental import ArchiveState, utcnow_iso
 from spiders.middlewares import BlockedError, BudgetExceeded, TooLarge
 from spiders.templates import Template, first_page_url, get_template, page_number
-
-try:  # the extraction engineer's page classifier
-    from pipeline.pagekind import page_kind
-except ImportError:  # pragma: no cover - only while it does not exist
-    page_kind = None
 
 logger = logging.getLogger(__name__)
 
@@ -644,16 +641,16 @@ class NewsSpider(scrapy.Spider):
         date = parse_iso(meta.get("listed_date"))
         yield from self._consider(Entry(target, date), meta.get("discovered_via") or "redirect")
 
-    def _is_article_page(self, html: str, url: str) -> str:
+    def _is_article_page(self, html: str, tree: Any, url: str) -> str:
         if self.template.is_nonarticle_url(url) and not self.source.article_url_pattern:
             return "listing"
         signal = self.template.page_signal(html)
         if signal:
             return signal
-        if page_kind is None:
-            return "article"
+        if tree is None:
+            return "article"  # nothing to classify: the extractor will say it has no body
         try:
-            kind = page_kind(html, url, self.source.template)
+            kind = page_kind(tree, url, self.source.template)
         except Exception:  # the classifier must never stop a crawl
             logger.exception("page_kind failed on %s", url)
             return "article"
@@ -665,7 +662,8 @@ class NewsSpider(scrapy.Spider):
             return
         self._inc("pages/article")
         html, _enc = decode_html(response.body, _header(response, "Content-Type"))
-        kind = self._is_article_page(html, response.url)
+        tree = parse_html(html)  # one parse for the classifier and the pager
+        kind = self._is_article_page(html, tree, response.url)
         if kind in NONARTICLE_KINDS:
             self._inc("articles/not_article")
             logger.info("not an article (%s): %s", kind, response.url)
@@ -689,8 +687,8 @@ class NewsSpider(scrapy.Spider):
         }
         pages = (
             []
-            if response.meta.get("single_view")
-            else self.template.article_page_urls(html, response.url)
+            if response.meta.get("single_view") or tree is None
+            else self.template.article_page_urls(tree, response.url)
         )
         pages = pages[: MAX_ARTICLE_PAGES - 1]
         if not pages:

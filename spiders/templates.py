@@ -12,6 +12,8 @@ import re
 from typing import ClassVar
 from urllib.parse import parse_qsl, quote_plus, urlencode, urljoin, urlsplit, urlunsplit
 
+from lxml import etree
+
 from pipeline.canonical import SECOND_LEVEL, canonicalize_url
 from spiders.discovery import _html, same_site
 
@@ -142,19 +144,22 @@ class Template:
         q.append((key, value))
         return urlunsplit(parts._replace(query=urlencode(q), fragment=""))
 
-    def article_page_urls(self, html: str, url: str) -> list[str]:
+    def article_page_urls(self, html: str | etree._Element, url: str) -> list[str]:
         """Pages 2..n of a multi-page article, in order (empty for a one-page article).
 
         A page link is a link to the same article with a page number: `?page=N` (or halaman,
         hal, paged), a trailing `/N/` path segment (WordPress `<!--nextpage-->`), or `rel=next`.
         """
-        doc = _html(html)
+        doc = html if isinstance(html, etree._Element) else _html(html)
         if doc is None:
             return []
         base = first_page_url(url)
         found: dict[int, str] = {}
         for a in doc.xpath("//body//a[@href] | //link[@rel='next'][@href]"):
-            href = urljoin(url, (a.get("href") or "").strip()).split("#", 1)[0]
+            raw = (a.get("href") or "").strip()
+            if not _PAGE_LINK_HINT.search(raw):  # most of a page's hundreds of links: cheap no
+                continue
+            href = urljoin(url, raw).split("#", 1)[0]
             if not same_site(href, url):
                 continue
             n = page_number(href)
@@ -305,6 +310,9 @@ def registrable_domain(url: str) -> str:
 
 
 _PAGE_KEYS = ("page", "halaman", "hal", "paged")
+# What page_number() can accept, as one cheap test on the raw href: a page key with a number
+# (any case), or a path ending in a number of one or two digits.
+_PAGE_LINK_HINT = re.compile(r"(?i)(?:page|halaman|hal|paged)=\d|/\d{1,2}/?(?:[?#]|$)")
 
 
 def page_number(url: str) -> int | None:

@@ -312,3 +312,23 @@ def test_run_status_failed_when_every_article_page_failed():
         ]
         == "ok"
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Café naïve Ḱ ǅ ﬁ Jakarta – “kutip”  dua\u00a0spasi",
+        "plain ascii  text\n\nparagraph",
+        "",
+        "ẞ ß İstanbul Việt Nam a\u0301\u0327",
+    ],
+)
+def test_normalised_text_drops_exactly_the_combining_marks(text):
+    """The fast path (only non-ASCII characters checked) equals the per-character definition."""
+    import unicodedata
+
+    from pipeline.dedup import normalise_text
+
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    want = " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+    assert normalise_text(text) == want
