@@ -523,6 +523,21 @@ LOOPBACK_SETTINGS = {
 }
 
 
+def tree_rss_kib(pid: int) -> int:
+    """Resident memory of a process and all its descendants now (Linux /proc), in KiB."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            status = Path(f"/proc/{p}/status").read_text()
+            total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, AttributeError, ValueError):
+            continue
+    return total
+
+
 def run_measured(cmd: list[str], env: dict[str, str], cwd: Path | None = None) -> dict:
     """Run a child to completion: wall seconds, its peak RSS in MiB, CPU seconds, exit code,
     stdout and the tail of stderr.
@@ -548,8 +563,19 @@ def run_measured(cmd: list[str], env: dict[str, str], cwd: Path | None = None) -
     ]
     for t in threads:
         t.start()
+    tree_peak = [0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.2):
+            tree_peak[0] = max(tree_peak[0], tree_rss_kib(proc.pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
     _pid, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
+    done.set()
+    sampler.join(timeout=5)
     for t in threads:
         t.join(timeout=5)
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -557,6 +583,7 @@ def run_measured(cmd: list[str], env: dict[str, str], cwd: Path | None = None) -
     return {
         "wall": wall,
         "rss_mb": usage.ru_maxrss / 1024,
+        "tree_rss_mb": max(tree_peak[0], usage.ru_maxrss) / 1024,
         "cpu": usage.ru_utime + usage.ru_stime,
         "rc": proc.returncode,
         "stdout": b"".join(chunks["out"]).decode("utf-8", "replace"),

@@ -50,7 +50,7 @@ SOURCES = [f"sumber-{i:02d}" for i in range(50)]
 EPOCH = datetime(2023, 1, 1, tzinfo=UTC)
 SPAN_DAYS = 3 * 365
 BACKFILL_SHARE = 0.15
-TIDY_EVERY = 50_000  # rows between post-run index tidies (`tidy_fts_index`)
+TIDY_EVERY = BATCH  # one "run" per batch, each ending with the post-run index tidy
 
 QUERIES = [
     '"revolusi mental" AND (ASN OR PNS OR "aparatur sipil negara" OR birokrasi)',
