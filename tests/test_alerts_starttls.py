@@ -118,7 +118,7 @@ def pki(tmp_path_factory) -> tuple[Path, Path, Path]:
 class TlsSmtpServer:
     """aiosmtpd on 127.0.0.1 that refuses mail before STARTTLS and AUTH before TLS."""
 
-    def __init__(self, cert: Path, key: Path) -> None:
+    def __init__(self, cert: Path, key: Path, implicit: bool = False) -> None:
         self.messages: list[email.message.EmailMessage] = []
         self.logins: list[str] = []
         self.tls_sessions = 0  # messages that arrived over an encrypted session
@@ -132,7 +132,10 @@ class TlsSmtpServer:
                 msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
                 with server._lock:
                     server.messages.append(msg)  # type: ignore[arg-type]
-                    server.tls_sessions += session.ssl is not None
+                    encrypted = session.ssl is not None or (  # STARTTLS, or TLS from the start
+                        smtp.transport.get_extra_info("ssl_object") is not None
+                    )
+                    server.tls_sessions += encrypted
                 return "250 OK"
 
         def authenticate(smtp, session, envelope, mechanism, auth_data):  # noqa: ANN001
@@ -146,15 +149,17 @@ class TlsSmtpServer:
         with socket.socket() as probe:
             probe.bind((self.host, 0))
             self.port = probe.getsockname()[1]
+        tls = {"ssl_context": context} if implicit else {"tls_context": context}
         self._controller = Controller(
             Handler(),
             hostname=self.host,
             port=self.port,
-            tls_context=context,
-            require_starttls=True,
+            require_starttls=not implicit,
             authenticator=authenticate,
-            auth_require_tls=True,
+            # an implicit-TLS listener is TLS from the first byte; aiosmtpd only counts STARTTLS
+            auth_require_tls=not implicit,
             auth_required=True,
+            **tls,
         )
         self._controller.start()
 
@@ -253,3 +258,36 @@ def test_untrusted_certificate_is_not_accepted_silently(outbox, tls_server):
     assert row["status"] != "sent"
     assert "CERTIFICATE_VERIFY_FAILED" in row["last_error"]
     assert tls_server.messages == [] and tls_server.logins == []
+
+
+@pytest.fixture
+def implicit_tls_server(pki):
+    _, cert, key = pki
+    server = TlsSmtpServer(cert, key, implicit=True)
+    yield server
+    server.stop()
+
+
+# aiosmtpd warns about AUTH without STARTTLS; on an implicit-TLS port there is no clear text
+IMPLICIT_TLS_WARNING = "ignore:Requiring AUTH while not requiring TLS:UserWarning"
+
+
+@pytest.mark.filterwarnings(IMPLICIT_TLS_WARNING)
+def test_implicit_tls_port_delivers(outbox, implicit_tls_server, pki):
+    """`ssl: true` (port 465 style): TLS from the first byte, verified against ca_file."""
+    ca, _, _ = pki
+    smtp = _smtp(implicit_tls_server, ca_file=str(ca), ssl=True, starttls=False)
+    report, row = _deliver(outbox, implicit_tls_server, smtp)
+
+    assert (report.sent, report.dead) == (1, 0) and row["status"] == "sent"
+    assert implicit_tls_server.logins == [USER]
+    assert implicit_tls_server.tls_sessions == 1
+
+
+@pytest.mark.filterwarnings(IMPLICIT_TLS_WARNING)
+def test_implicit_tls_without_the_ca_sends_nothing(outbox, implicit_tls_server):
+    report, row = _deliver(outbox, implicit_tls_server, _smtp(implicit_tls_server, ssl=True))
+
+    assert report.sent == 0 and row["status"] != "sent"
+    assert "CERTIFICATE_VERIFY_FAILED" in row["last_error"]
+    assert implicit_tls_server.messages == [] and implicit_tls_server.logins == []
