@@ -24,7 +24,7 @@ from scrapy.utils.reactor import is_asyncio_reactor_installed
 from pipeline.config import PantauConfig, load_config
 from pipeline.extract_pool import ExtractionPool, ExtractJob, default_workers, extract_and_match
 from pipeline.matching import TopicMatcher
-from pipeline.storage import Archive
+from pipeline.storage import Archive, compress
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +61,7 @@ class ArchivePipeline:
         self.config = config
         self.matcher = TopicMatcher(config.topics)
         self.pool = pool or ExtractionPool(0, 0)
+        self.asyncio = is_asyncio_reactor_installed()
         ExtractionPool.attach()
 
     @classmethod
@@ -138,6 +139,9 @@ class ArchivePipeline:
             source_region=source.region,
             extra_pages=extra or None,
         )
+        raw = html.encode("utf-8")
+        # zlib lets go of the GIL: the raw page compresses on another core during extraction
+        packed = asyncio.ensure_future(asyncio.to_thread(compress, raw)) if self.asyncio else None
         art, matches = await self._extract(job)
         if art is None:
             self.stats.inc_value("pantau/not_articles")
@@ -146,14 +150,15 @@ class ArchivePipeline:
                 source=source.name,
                 kind="not-article",
                 status=int(item.get("status") or 0),
-                body=html.encode("utf-8"),
+                body=raw,
                 fetched_at=fetched_at.isoformat(),
                 etag=item.get("etag"),
                 last_modified=item.get("last_modified"),
                 keep_body=False,
             )
             return
-        self._store_raw(item, source.name, html, extra, fetched_at)
+        blob = await packed if packed is not None else None
+        self._store_raw(item, source.name, raw, extra, fetched_at, blob)
         result = self.archive.store_article(
             art,
             source=source.name,
@@ -170,7 +175,13 @@ class ArchivePipeline:
             self.stats.inc_value("pantau/alerts_queued", result.alerts_queued)
 
     def _store_raw(
-        self, item: dict, source: str, html: str, extra: list[str], fetched_at: datetime
+        self,
+        item: dict,
+        source: str,
+        raw: bytes,
+        extra: list[str],
+        fetched_at: datetime,
+        compressed: bytes | None,
     ) -> None:
         """Keep the raw pages so `pantau reextract` can rebuild the article without fetching."""
         url = item["url"]
@@ -179,7 +190,8 @@ class ArchivePipeline:
             source=source,
             kind="article",
             status=int(item.get("status") or 200),
-            body=html.encode("utf-8"),
+            body=raw,
+            compressed=compressed,
             fetched_at=fetched_at.isoformat(),
             etag=item.get("etag"),
             last_modified=item.get("last_modified"),

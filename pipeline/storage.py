@@ -152,11 +152,13 @@ class Archive:
         parent_url: str | None = None,
         page_no: int | None = None,
         keep_body: bool = True,
+        compressed: bytes | None = None,
     ) -> None:
         """Record a fetched page: its conditional-GET validators, body hash and raw body.
 
         A 304 carries no body: it refreshes the fetch time and validators but keeps the stored
-        body and its hash, which still describe the page.
+        body and its hash, which still describe the page. `compressed` is `compress(body)` when
+        the caller already has it (the crawl compresses in a thread beside extraction).
         """
         if status == 304:
             self.db.execute(
@@ -168,7 +170,7 @@ class Archive:
             )
             return
         body_hash = hashlib.sha256(body).hexdigest()
-        blob = compress(body) if keep_body else None
+        blob = (compressed if compressed is not None else compress(body)) if keep_body else None
         self.db.execute(
             "INSERT INTO pages(url, source, kind, fetched_at, status, etag, last_modified, "
             "content_type, body_hash, parent_url, page_no, html) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) "

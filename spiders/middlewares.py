@@ -156,13 +156,35 @@ class PoliteRetryMiddleware(RetryMiddleware):
 
 # --------------------------------------------------------------------------- blocking
 
-CHALLENGE_RE = re.compile(
-    rb"<title>\s*(just a moment|attention required|access denied|ddos-guard|"
-    rb"please wait|checking your browser|security check|one more step|"
-    rb"are you a robot|captcha)|cf-browser-verification|cf_chl_opt|challenge-platform|"
-    rb"g-recaptcha|h-captcha|hcaptcha\.com/1/api|_incapsula_resource|sucuri_cloudproxy",
-    re.I,
+# Bot-challenge pages: a telling <title>, or a challenge provider's marker. Tested on the
+# lower-cased head with substring scans (C speed); a case-blind alternation tried at every
+# position cost about a millisecond a page.
+_CHALLENGE_TITLE_RE = re.compile(
+    rb"<title>\s*(?:just a moment|attention required|access denied|ddos-guard|please wait|"
+    rb"checking your browser|security check|one more step|are you a robot|captcha)"
 )
+_CHALLENGE_MARKERS = (
+    b"cf-browser-verification",
+    b"cf_chl_opt",
+    b"challenge-platform",
+    b"g-recaptcha",
+    b"h-captcha",
+    b"hcaptcha.com/1/api",
+    b"_incapsula_resource",
+    b"sucuri_cloudproxy",
+)
+
+
+def looks_like_challenge(head: bytes) -> bool:
+    lowered = head.lower()
+    if any(m in lowered for m in _CHALLENGE_MARKERS):
+        return True
+    i = lowered.find(b"<title>")
+    while i != -1:
+        if _CHALLENGE_TITLE_RE.match(lowered, i):
+            return True
+        i = lowered.find(b"<title>", i + 1)
+    return False
 
 
 def block_reason(status: int, headers: dict[bytes, list[bytes]] | None, body: bytes) -> str | None:
@@ -170,8 +192,7 @@ def block_reason(status: int, headers: dict[bytes, list[bytes]] | None, body: by
     header = {k.lower(): v for k, v in (headers or {}).items()}
     if b"cf-mitigated" in header:
         return "challenge"
-    head = body[:20000]
-    if CHALLENGE_RE.search(head):
+    if looks_like_challenge(body[:20000]):
         # an article page may embed a reCAPTCHA comment form: only small pages are challenges
         if len(body) < 60000 or status in (403, 429, 503):
             return "challenge"
