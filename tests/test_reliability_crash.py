@@ -31,7 +31,8 @@ from tests.receivers import verify_standard_webhook
 pytestmark = pytest.mark.slow
 
 SECRET = "whsec_" + "Y3Jhc2gtdGVzdC1zZWNyZXQtMzItYnl0ZXMhIQ=="
-ENV = scrapy_env()
+# Extraction workers from the first article: kills land while workers hold pages in flight.
+ENV = scrapy_env(PANTAU_EXTRACT_POOL_AFTER=0)
 DELAY = 0.15  # seconds the receiver takes to answer each message
 SUBS = {"hook-a": "/a", "hook-b": "/b", "chat": "/slack"}
 # Kill points: (name, kind, argument). Kinds: "time" (seconds after start), "sql" (a query
