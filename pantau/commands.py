@@ -91,12 +91,15 @@ def cmd_crawl(args: argparse.Namespace, level: int) -> int:
 
 def _tidy_archive(db_path: str) -> None:
     """After the run's writes (and its alerts): keep the full-text index quick to search."""
-    from pipeline.storage import open_db, tidy_fts_index
+    from pipeline.storage import open_db, record_missing_words, tidy_fts_index
 
     db = open_db(db_path)
     try:
         pages = tidy_fts_index(db.conn)
         log.debug("full-text index: merged about %d pages", pages)
+        older = record_missing_words(db.conn)
+        if older:
+            log.info("search vocabulary: recorded the words of %d older articles", older)
     except sqlite3.OperationalError as exc:  # busy or full disk: the run's work is already saved
         log.warning("full-text index not tidied: %s", exc)
     finally:

@@ -42,6 +42,11 @@ TABLE_DESCRIPTIONS: dict[str, str] = {
     "crawl_runs": "One row per source and run: what the crawl did there and how it ended.",
     "minhashes": "MinHash signature of each article's text, for near-duplicate detection.",
     "minhash_bands": "LSH band buckets of the MinHash signatures: candidates for copies.",
+    "article_words": (
+        "Every distinct word (FTS5 token) of the archive's titles and texts: `pantau search` "
+        "turns a stemmed word into the exact words the archive holds instead of an FTS5 prefix."
+    ),
+    "archive_meta": "Small bookkeeping values of the archive itself (key, value).",
     "article_date_blocks": (
         "Newest possible date per block of 1,024 article ids, kept by triggers: lets "
         "`pantau search` read newest blocks first and stop early."
@@ -180,6 +185,16 @@ COLUMN_DESCRIPTIONS: dict[str, dict[str, str]] = {
         "band": "LSH band number.",
         "bucket": "Hash of the band's slice of the signature.",
         "article_id": "The article (articles.id).",
+    },
+    "article_words": {
+        "word": "A folded word (lower case, no diacritics), as the FTS5 index holds it.",
+    },
+    "archive_meta": {
+        "key": (
+            "article_words_from: articles with ids from this value up have their words in "
+            "article_words (0: all do; an archive from before the table is filled by later runs)."
+        ),
+        "value": "The value, as text.",
     },
     "article_date_blocks": {
         "block": "articles.id >> 10: ids block*1024 to block*1024+1023.",
@@ -352,7 +367,14 @@ def datasette_metadata() -> dict[str, Any]:
     tables["articles"]["fts_table"] = "articles_fts"
     tables["articles"]["fts_pk"] = "id"
     tables["articles"]["searchmode"] = "raw"
-    for hidden in ("minhashes", "minhash_bands", "digest_state", "article_date_blocks"):
+    for hidden in (
+        "minhashes",
+        "minhash_bands",
+        "digest_state",
+        "article_date_blocks",
+        "article_words",
+        "archive_meta",
+    ):
         tables[hidden]["hidden"] = True
     return {
         "title": "Pantau archive",

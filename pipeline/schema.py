@@ -157,6 +157,14 @@ TABLES: dict[str, dict] = {
         pk="block",
         not_null={"max_date"},
     ),
+    "article_words": dict(
+        columns={"word": str},
+        pk="word",
+    ),
+    "archive_meta": dict(
+        columns={"key": str, "value": str},
+        pk="key",
+    ),
     "minhash_bands": dict(
         columns={"band": int, "bucket": int, "article_id": int},
         pk=("band", "bucket", "article_id"),
@@ -207,6 +215,7 @@ DATE_BLOCK_DDL = [
 
 def ensure_schema(db: sqlite_utils.Database) -> None:
     """Create missing tables, columns and indexes; safe to call on every open."""
+    _ensure_article_words(db)
     for name, spec in TABLES.items():
         table = db.table(name)
         if not table.exists():
@@ -248,3 +257,25 @@ def _ensure_date_blocks(db: sqlite_utils.Database) -> None:
             "ON CONFLICT(block) DO UPDATE SET max_date = MAX(max_date, excluded.max_date)"
         )
         db.conn.commit()
+
+
+# Every distinct word (FTS5 token) of the archive's titles and texts, so a search can turn a
+# stem's prefix query ("pemerintah"*, which makes FTS5 read every posting of every word with
+# that prefix) into the few exact words the archive holds. Words of articles below
+# `archive_meta.article_words_from` are not recorded yet (an archive from before this table);
+# the post-run tidy records them in batches and search reads prefixes until it is complete.
+WORDS_FROM_KEY = "article_words_from"
+
+
+def _ensure_article_words(db: sqlite_utils.Database) -> None:
+    if db.table("article_words").exists():
+        return
+    db.execute("CREATE TABLE IF NOT EXISTS article_words (word TEXT PRIMARY KEY) WITHOUT ROWID")
+    db.execute("CREATE TABLE IF NOT EXISTS archive_meta (key TEXT PRIMARY KEY, value TEXT)")
+    start = 0
+    if db.table("articles").exists():
+        start = (db.execute("SELECT MAX(id) FROM articles").fetchone()[0] or -1) + 1
+    db.execute(
+        "INSERT OR IGNORE INTO archive_meta(key, value) VALUES (?, ?)", (WORDS_FROM_KEY, start)
+    )
+    db.conn.commit()

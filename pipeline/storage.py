@@ -20,7 +20,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from pipeline import dedup
+from pipeline import dedup, schema, textnorm
 from pipeline.canonical import canonicalize_url
 from pipeline.config import PantauConfig, Source, Subscription
 from pipeline.models import ExtractedArticle, TopicMatch
@@ -43,6 +43,56 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
     db.execute("PRAGMA foreign_keys = ON")
     ensure_schema(db)
     return db
+
+
+def record_words(conn: sqlite3.Connection, *texts: str | None) -> None:
+    """Add the words of these texts to `article_words` (the tokens FTS5 indexes)."""
+    words: set[str] = set()
+    for t in texts:
+        if t:
+            words.update(textnorm.token_norms(textnorm.nfc(t)))
+    conn.executemany("INSERT OR IGNORE INTO article_words(word) VALUES (?)", [(w,) for w in words])
+
+
+def words_recorded_from(conn: sqlite3.Connection) -> int:
+    """Articles with ids from here up have their words in `article_words` (0: all do)."""
+    row = conn.execute(
+        "SELECT value FROM archive_meta WHERE key = ?", (schema.WORDS_FROM_KEY,)
+    ).fetchone()
+    start = int(row[0]) if row else 0
+    if start <= 1:
+        return 0
+    first = conn.execute("SELECT MIN(id) FROM articles").fetchone()[0]
+    return 0 if first is None or first >= start else start
+
+
+def record_missing_words(conn: sqlite3.Connection, budget: int = 20_000) -> int:
+    """Record the words of up to `budget` older articles not yet in `article_words` (an
+    archive from before the table), newest first; returns how many articles it read."""
+    start = words_recorded_from(conn)
+    if start == 0:
+        return 0
+    row = conn.execute(  # the batch: the `budget` articles just below `start`
+        "SELECT id FROM articles WHERE id < ? ORDER BY id DESC LIMIT 1 OFFSET ?",
+        (start, budget - 1),
+    ).fetchone()
+    lo = row[0] if row else 0
+    if conn.in_transaction:
+        conn.commit()
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        n = 0
+        for title, text in conn.execute(
+            "SELECT title, text FROM articles WHERE id >= ? AND id < ?", (lo, start)
+        ).fetchall():
+            record_words(conn, title, text)
+            n += 1
+        conn.execute("UPDATE archive_meta SET value = ? WHERE key = ?", (lo, schema.WORDS_FROM_KEY))
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+    return n
 
 
 FTS_MERGE_PAGES = 500  # pages per FTS5 'merge' step
@@ -307,6 +357,7 @@ class Archive:
             "first_article_id = COALESCE(first_article_id, ?) WHERE id = ?",
             (cur.lastrowid, story_id),
         )
+        record_words(self.db.conn, art.title, art.text)
         return int(cur.lastrowid)
 
     def _update_article(self, article_id: int, art: ExtractedArticle, chash: str, now: str) -> None:
@@ -345,6 +396,7 @@ class Archive:
                 article_id,
             ),
         )
+        record_words(self.db.conn, art.title, art.text)
 
     def store_article(
         self,

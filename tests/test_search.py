@@ -9,9 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from pantau.search import search_archive
+from pantau.search import exact_words_fts, search_archive
 from pipeline.query import parse_query
-from pipeline.storage import open_db, tidy_fts_index
+from pipeline.storage import (
+    open_db,
+    record_missing_words,
+    record_words,
+    tidy_fts_index,
+    words_recorded_from,
+)
 
 WORDS = (
     "pemerintah daerah pelayanan publik bupati gubernur banjir longsor pilkada vaksin warga "
@@ -52,6 +58,7 @@ def build_archive(path: Path, seed: int) -> sqlite3.Connection:
             published = "2024-06-01T08:00:00+07:00"  # many articles share one timestamp
         else:
             published = None  # undated: sorts by first_seen_at
+        title, text = f"Berita {next_id} {rng.choice(WORDS)}", _text(rng)
         conn.execute(
             "INSERT INTO articles(id, url, source, region, title, text, published_at, "
             "first_seen_at) VALUES (?,?,?,?,?,?,?,?)",
@@ -60,12 +67,13 @@ def build_archive(path: Path, seed: int) -> sqlite3.Connection:
                 f"https://example.test/{next_id}",
                 rng.choice(SOURCES),
                 rng.choice(REGIONS),
-                f"Berita {next_id} {rng.choice(WORDS)}",
-                _text(rng),
+                title,
+                text,
                 published,
                 f"2024-{1 + step // 60:02d}-15T00:00:00Z",
             ),
         )
+        record_words(conn, title, text)  # as Archive.store_article does
     # Re-dated old articles: the update trigger must raise their blocks' bounds.
     for aid in rng.sample(range(1, next_id // 3), 5):
         conn.execute(
@@ -211,3 +219,48 @@ def test_tidy_respects_its_budget(tmp_path):
         )
         conn.commit()
     assert tidy_fts_index(conn, budget_pages=1) == 500  # one step, then it stops
+
+
+def test_prefix_terms_become_the_archives_exact_words(tmp_path):
+    conn = build_archive(tmp_path / "a.db", 9)
+    conn.execute("INSERT OR IGNORE INTO article_words(word) VALUES ('pemerintahan')")
+    fts = parse_query("pemerintah AND vaksin* AND NEAR(pasar* ASN, 3)").to_fts5()
+    exact = exact_words_fts(conn, fts)
+    assert '"pemerintah"*' in fts and '"pemerintah"*' not in exact
+    assert '("pemerintah" OR "pemerintahan")' in exact
+    assert '("vaksin")' in exact  # the only word the archive has that starts with it
+    assert 'NEAR("pasar"* "asn", 3)' in exact  # NEAR takes phrases: its prefix stays
+    assert '"diperintah"*' in exact  # no such word in the archive: the (free) prefix stays
+
+
+def test_an_archive_from_before_the_vocabulary_searches_by_prefix_until_filled(tmp_path):
+    db_path = tmp_path / "a.db"
+    conn = build_archive(db_path, 10)
+    conn.executescript("DELETE FROM article_words; UPDATE archive_meta SET value = '999999';")
+    conn.commit()
+    assert words_recorded_from(conn) == 999999
+    fts = parse_query("pemerintah OR banjir").to_fts5()
+    assert exact_words_fts(conn, fts) == fts  # incomplete: prefixes, still right
+    want = reference(conn, "pemerintah OR banjir", 30)
+    assert [r["id"] for r in search_archive(str(db_path), "pemerintah OR banjir", limit=30)] == want
+    rounds = 0
+    while record_missing_words(conn, budget=250):  # 600 articles: three batches
+        rounds += 1
+    assert rounds >= 2 and words_recorded_from(conn) == 0
+    assert exact_words_fts(conn, fts) != fts
+    assert [r["id"] for r in search_archive(str(db_path), "pemerintah OR banjir", limit=30)] == want
+
+
+def test_a_new_archive_records_words_as_articles_are_stored(tmp_path):
+    from pipeline.models import ExtractedArticle
+    from pipeline.storage import Archive
+
+    archive = Archive(tmp_path / "a.db")
+    art = ExtractedArticle(
+        url="https://x.test/1", title="Pemerintahan Desa", text="Warga dikorupsi. " * 20
+    )
+    archive.store_article(art, source="s", fetched_url=art.url, matches=[], config=None)
+    words = {w for (w,) in archive.db.conn.execute("SELECT word FROM article_words")}
+    assert words == {"pemerintahan", "desa", "warga", "dikorupsi"}
+    assert words_recorded_from(archive.db.conn) == 0
+    archive.close()
