@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 class ExtractJob:
     """What extraction needs from a crawled item (picklable, for a worker)."""
 
-    html: str
+    html: str | bytes
     url: str
     fetched_at: datetime
     template: str
