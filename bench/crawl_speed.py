@@ -36,6 +36,8 @@ from _common import (
     write_config_dir,
 )
 
+from pipeline.extract_pool import default_workers
+
 NAME = "crawl_speed"
 SITES = 10
 TARGET_RATIO = 0.6
@@ -188,7 +190,7 @@ def main() -> None:
                     ),
                     (
                         "**`pantau crawl`** (fetch + extract + dedup + match + store; "
-                        "extraction workers from the 31st article)",
+                        f"{default_workers()} extraction worker(s) from the 31st article)",
                         f"{served:,}",
                         fmt(crawl["wall"]),
                         fmt(rate),

@@ -48,8 +48,12 @@ METAREFRESH_MAXDELAY = 10
 PANTAU_MAX_REQUESTS = 500  # fallback budget; a source's max_requests wins
 # Extraction worker processes ("auto": one per core; 0: always inline). The pool starts once
 # the run has extracted PANTAU_EXTRACT_POOL_AFTER articles inline, so small runs never start it.
-PANTAU_EXTRACT_WORKERS = "auto"
+PANTAU_EXTRACT_WORKERS = "auto"  # auto: one per core but one
 PANTAU_EXTRACT_POOL_AFTER = 30
+# Responses a source may hold while their items are processed (Scrapy's default is 5 MB). With
+# extraction in workers, items wait: 5 MB a source over dozens of sources is hundreds of MB of
+# pages in memory, where a dozen pages a source keep the workers just as busy.
+SCRAPER_SLOT_MAX_ACTIVE_SIZE = 1_000_000
 
 # Retries: 429/503 wait for Retry-After or back off exponentially (PoliteRetryMiddleware)
 RETRY_ENABLED = True

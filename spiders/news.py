@@ -665,6 +665,7 @@ class NewsSpider(scrapy.Spider):
         tree = parse_html(html)  # one parse for the classifier and the pager
         kind = self._is_article_page(html, tree, response.url)
         if kind in NONARTICLE_KINDS:
+            del tree
             self._inc("articles/not_article")
             logger.info("not an article (%s): %s", kind, response.url)
             page_kind_name = kind if kind in ("home", "search") else "listing"
@@ -690,6 +691,9 @@ class NewsSpider(scrapy.Spider):
             if response.meta.get("single_view") or tree is None
             else self.template.article_page_urls(tree, response.url)
         )
+        # The tree (lxml holds several times the page in C memory) must not live on in this
+        # suspended generator while the item waits for extraction: dozens wait at once.
+        del tree
         pages = pages[: MAX_ARTICLE_PAGES - 1]
         if not pages:
             self._inc("articles/yielded")
