@@ -264,3 +264,22 @@ def test_a_new_archive_records_words_as_articles_are_stored(tmp_path):
     assert words == {"pemerintahan", "desa", "warga", "dikorupsi"}
     assert words_recorded_from(archive.db.conn) == 0
     archive.close()
+
+
+def test_opening_an_archive_without_a_word_list_starts_one_and_marks_it_unfilled(tmp_path):
+    """An archive written before `article_words` existed: opening it creates the table, notes
+    that the existing articles' words are missing, and searches stay right meanwhile."""
+    db_path = tmp_path / "a.db"
+    conn = build_archive(db_path, 11)
+    top = conn.execute("SELECT MAX(id) FROM articles").fetchone()[0]
+    conn.executescript("DROP TABLE article_words; DROP TABLE archive_meta;")
+    conn.close()
+    reopened = open_db(db_path).conn
+    assert words_recorded_from(reopened) == top + 1
+    assert reopened.execute("SELECT count(*) FROM article_words").fetchone()[0] == 0
+    want = reference(reopened, "pemerintah", 10)
+    assert [r["id"] for r in search_archive(str(db_path), "pemerintah", limit=10)] == want
+    while record_missing_words(reopened):
+        pass
+    assert words_recorded_from(reopened) == 0
+    assert [r["id"] for r in search_archive(str(db_path), "pemerintah", limit=10)] == want
