@@ -301,7 +301,7 @@ def environment_versions() -> dict[str, str]:
     from importlib import metadata
 
     out = {"python": platform.python_version()}
-    for pkg in ["scrapy", "trafilatura", "lxml", "dateparser", "htmldate", "datasketch"]:
+    for pkg in ["scrapy", "trafilatura", "lxml", "dateparser", "htmldate", "numpy"]:
         try:
             out[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:

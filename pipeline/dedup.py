@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from datasketch import MinHash
 
 NUM_PERM = 128
 BANDS = 32
@@ -22,7 +21,40 @@ ROWS = NUM_PERM // BANDS  # 4 rows a band: candidate threshold about (1/32)^(1/4
 SHINGLE = 3
 JACCARD_THRESHOLD = 0.5
 _WORD = re.compile(r"\w+", re.UNICODE)
-_TEMPLATE = MinHash(num_perm=NUM_PERM, seed=1)
+
+
+# MinHash as datasketch (>= 2.0, scheme "affine32", seed 1) computes it, bit for bit
+# (tests/test_storage.py checks against datasketch itself): SHA-1's first 32 bits of each
+# shingle, the MurmurHash3 32-bit finalizer, then a_k * h + b_k in uint32. Written out here
+# because importing datasketch imports scipy for its LSH classes: about 50 MB in every crawl
+# process, for code Pantau never runs.
+def _permutations(seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+    return a, b
+
+
+_A, _B = _permutations()
+
+
+def _fmix32(hv: np.ndarray) -> np.ndarray:
+    hv = hv ^ (hv >> np.uint32(16))
+    hv = hv * np.uint32(0x85EBCA6B)
+    hv = hv ^ (hv >> np.uint32(13))
+    hv = hv * np.uint32(0xC2B2AE35)
+    return hv ^ (hv >> np.uint32(16))
+
+
+def minhash_values(items: list[bytes]) -> np.ndarray:
+    """uint32[NUM_PERM]: the minimum of each permutation over the items' hashes."""
+    hv = np.fromiter(
+        (int.from_bytes(hashlib.sha1(x).digest()[:4], "little") for x in items),
+        dtype=np.uint32,
+        count=len(items),
+    ).reshape(-1, 1)
+    with np.errstate(over="ignore"):  # uint32 wrap-around is the arithmetic mod 2^32
+        return (_fmix32(hv) * _A + _B).min(axis=0)
 
 
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
@@ -82,6 +114,4 @@ def signature(text: str) -> Signature | None:
     sh = shingles(text)
     if len(sh) < 8:
         return None
-    m = MinHash(num_perm=NUM_PERM, permutations=_TEMPLATE.permutations, scheme=_TEMPLATE.scheme)
-    m.update_batch(list(sh))
-    return Signature(m.hashvalues.astype(np.uint64))
+    return Signature(minhash_values(list(sh)).astype(np.uint64))

@@ -332,3 +332,24 @@ def test_normalised_text_drops_exactly_the_combining_marks(text):
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     want = " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
     assert normalise_text(text) == want
+
+
+def test_minhash_is_datasketchs_bit_for_bit():
+    """Pantau computes MinHash itself (no scipy import in the crawl) exactly as datasketch
+    2.x does with seed 1, so signatures stored by either agree."""
+    import random
+
+    import numpy as np
+    from datasketch import MinHash
+
+    from pipeline import dedup
+
+    template = MinHash(num_perm=dedup.NUM_PERM, seed=1)
+    rng = random.Random(3)
+    words = "pemerintah daerah revolusi mental aparatur sipil negara bupati rapat warga".split()
+    for _ in range(30):
+        text = " ".join(rng.choice(words) + str(rng.randint(0, 50)) for _ in range(200))
+        shingles = list(dedup.shingles(text))
+        m = MinHash(permutations=template.permutations, scheme=template.scheme)
+        m.update_batch(shingles)
+        assert np.array_equal(m.hashvalues.astype(np.uint64), dedup.signature(text).values)
