@@ -52,8 +52,9 @@ PANTAU_EXTRACT_WORKERS = "auto"  # auto: one per core but one
 PANTAU_EXTRACT_POOL_AFTER = 30
 # Responses a source may hold while their items are processed (Scrapy's default is 5 MB). With
 # extraction in workers, items wait: 5 MB a source over dozens of sources is hundreds of MB of
-# pages in memory, where a dozen pages a source keep the workers just as busy.
-SCRAPER_SLOT_MAX_ACTIVE_SIZE = 1_000_000
+# pages in memory, where a few pages a source keep the workers just as busy (measured: same
+# crawl rate at 400 KB, 36 MB less peak memory than at 1 MB over 10 sources).
+SCRAPER_SLOT_MAX_ACTIVE_SIZE = 400_000
 
 # Retries: 429/503 wait for Retry-After or back off exponentially (PoliteRetryMiddleware)
 RETRY_ENABLED = True
