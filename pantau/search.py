@@ -124,7 +124,7 @@ def _newest_matches(
             title, text = conn.execute(
                 "SELECT title, text FROM articles WHERE id = ?", (aid,)
             ).fetchone()
-            hit = parsed.match(title, text, marks=("[", "]"))  # the FTS form is a superset
+            hit = parsed.match(title or "", text or "", marks=("[", "]"))  # FTS form: a superset
             if hit is not None:
                 found.append((aid, hit.snippet))
         if bound is None:

@@ -60,8 +60,8 @@ class ArchivePipeline:
         self.archive = archive
         self.config = config
         self.matcher = TopicMatcher(config.topics)
-        self.pool = pool or ExtractionPool(0, 0)
-        self.asyncio = is_asyncio_reactor_installed()
+        self.asyncio = is_asyncio_reactor_installed()  # results and threads come back through it
+        self.pool = pool if pool is not None and self.asyncio else ExtractionPool(0, 0)
         ExtractionPool.attach()
 
     @classmethod
@@ -74,8 +74,6 @@ class ArchivePipeline:
         archive.sync_sources(config.sources)
         workers = crawler.settings.get("PANTAU_EXTRACT_WORKERS")
         workers = default_workers() if workers in (None, "", "auto") else int(workers)
-        if not is_asyncio_reactor_installed():
-            workers = 0  # results come back through asyncio
         pool = ExtractionPool(workers, crawler.settings.getint("PANTAU_EXTRACT_POOL_AFTER", 30))
         pipe = cls(crawler, archive, config, pool)
         crawler.signals.connect(pipe.close, signal=signals.spider_closed)
