@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sqlite3
 import sys
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from pantau.cli import EXIT_CONFIG, EXIT_LOCKED, EXIT_OK, EXIT_PARTIAL, UsageErr
 from pantau.lock import LockHeld, RunLock
 from pantau.report import print_alert_report, print_run_summary
 from pipeline.config import ConfigError, PantauConfig
+from pipeline.storage import tidy_archive
 
 log = logging.getLogger("pantau")
 
@@ -70,7 +70,7 @@ def cmd_run(args: argparse.Namespace, level: int) -> int:
         print_alert_report(report)
         if report.dead:
             code = EXIT_PARTIAL
-        _tidy_archive(args.db)
+        tidy_archive(args.db)
         return code
     finally:
         lock.release()
@@ -83,27 +83,10 @@ def cmd_crawl(args: argparse.Namespace, level: int) -> int:
         return EXIT_LOCKED
     try:
         code = crawl_and_report(config, args.db, args.source or None, args.full, level)
-        _tidy_archive(args.db)
+        tidy_archive(args.db)
         return code
     finally:
         lock.release()
-
-
-def _tidy_archive(db_path: str) -> None:
-    """After the run's writes (and its alerts): keep the full-text index quick to search."""
-    from pipeline.storage import open_db, record_missing_words, tidy_fts_index
-
-    db = open_db(db_path)
-    try:
-        pages = tidy_fts_index(db.conn)
-        log.debug("full-text index: merged about %d pages", pages)
-        older = record_missing_words(db.conn)
-        if older:
-            log.info("search vocabulary: recorded the words of %d older articles", older)
-    except sqlite3.OperationalError as exc:  # busy or full disk: the run's work is already saved
-        log.warning("full-text index not tidied: %s", exc)
-    finally:
-        db.conn.close()
 
 
 def cmd_alerts(args: argparse.Namespace, level: int) -> int:
@@ -206,7 +189,7 @@ def cmd_reextract(args: argparse.Namespace, level: int) -> int:
         return EXIT_LOCKED
     try:
         counts = reextract(args.db, config, source=args.source)
-        _tidy_archive(args.db)
+        tidy_archive(args.db)
     finally:
         lock.release()
     print(

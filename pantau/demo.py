@@ -19,7 +19,7 @@ import yaml
 from pantau.report import print_alert_report, print_run_summary
 from pantau.sink import AlertSink
 from pipeline.config import load_config
-from pipeline.storage import open_db
+from pipeline.storage import open_db, tidy_archive
 
 # The sample sites all live on 127.0.0.1, which Scrapy treats as one polite slot: without this
 # the demo would wait a second between every page, as it rightly does for real servers.
@@ -88,6 +88,7 @@ def run_demo(db_path: str, level: int = logging.INFO) -> int:
             print_run_summary(summaries)
             report = deliver_due(str(db), config)
             print_alert_report(report)
+            tidy_archive(db)  # as `pantau run` ends
             _print_archive(str(db), sink)
         finally:
             sink.stop()

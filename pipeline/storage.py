@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import logging
 import sqlite3
 import zlib
 from collections.abc import Iterable, Iterator
@@ -25,6 +26,8 @@ from pipeline.canonical import canonicalize_url
 from pipeline.config import PantauConfig, Source, Subscription
 from pipeline.models import ExtractedArticle, TopicMatch
 from pipeline.schema import ensure_schema
+
+log = logging.getLogger("pantau")
 
 
 def utcnow() -> str:
@@ -93,6 +96,23 @@ def record_missing_words(conn: sqlite3.Connection, budget: int = 20_000) -> int:
         raise
     conn.execute("COMMIT")
     return n
+
+
+def tidy_archive(db_path: str | Path) -> None:
+    """After a run's writes (and its alerts): keep search quick. Merges the full-text index's
+    segments and records the words of older articles, a bounded amount each time; a busy or
+    full disk only logs, since the run's work is already saved."""
+    db = open_db(db_path)
+    try:
+        pages = tidy_fts_index(db.conn)
+        log.debug("full-text index: merged about %d pages", pages)
+        older = record_missing_words(db.conn)
+        if older:
+            log.info("search vocabulary: recorded the words of %d older articles", older)
+    except sqlite3.OperationalError as exc:
+        log.warning("full-text index not tidied: %s", exc)
+    finally:
+        db.conn.close()
 
 
 FTS_MERGE_PAGES = 500  # pages per FTS5 'merge' step

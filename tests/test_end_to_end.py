@@ -255,3 +255,26 @@ def test_alerts_test_sends_one_marked_message(world):
     new = sink.received[before:]
     assert len(new) == 1 and new[0]["json"]["type"] == "test"
     assert run_pantau(*world["args"], "alerts", "test", "no-such-sub").returncode == 2
+
+
+def test_run_leaves_search_tables_filled_and_the_index_merged(world):
+    """After `pantau run`: every article's words are listed, every article's date block is
+    bounded, and the post-run tidy has merged the FTS5 segments its commits created."""
+    from pipeline.storage import words_recorded_from
+
+    con = sqlite3.connect(world["db"])
+    try:
+        assert words_recorded_from(con) == 0
+        titles = [t for (t,) in con.execute("SELECT title FROM articles")]
+        words = {w for (w,) in con.execute("SELECT word FROM article_words")}
+        assert titles and {"revolusi", "mental"} <= words
+        unbounded = con.execute(
+            "SELECT count(*) FROM articles a LEFT JOIN article_date_blocks b "
+            "ON b.block = a.id >> 10 WHERE b.max_date IS NULL "
+            "OR COALESCE(a.published_at, a.first_seen_at, '') > b.max_date"
+        ).fetchone()[0]
+        assert unbounded == 0
+        segments = con.execute("SELECT count(DISTINCT segid) FROM articles_fts_idx").fetchone()[0]
+        assert segments <= 3, f"{segments} FTS segments left after the run's tidy"
+    finally:
+        con.close()
