@@ -123,10 +123,10 @@ def tidy_fts_index(conn: sqlite3.Connection, budget_pages: int = FTS_TIDY_BUDGET
     """Merge the full-text index's segments, a bounded amount per call; returns pages merged.
 
     Every commit adds a segment to articles_fts and FTS5 merges only when four pile up on a
-    level, so a live archive carries twenty or more; each query pays per segment for every
-    prefix term (a stemmed word expands to dozens), which is most of a search's time. Run after
-    each crawl: with usermerge 2, any two segments of a level merge, and an unfinished merge
-    resumes next time.
+    level, so a live archive carries twenty or more; every term lookup of a query is paid once
+    per segment (and a prefix term, used until `article_words` is filled, reads every posting
+    in each). Run after each crawl: with usermerge 2, any two segments of a level merge, and an
+    unfinished merge resumes next time.
     """
     conn.execute("INSERT INTO articles_fts(articles_fts, rank) VALUES('usermerge', 2)")
     merged = 0
