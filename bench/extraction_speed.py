@@ -92,6 +92,7 @@ class PantauWork:
         MinHash signature that storing the article computes."""
         from pipeline import dedup
         from pipeline.extract_pool import ExtractJob, extract_and_match
+        from pipeline.models import ExtractedArticle
 
         job = ExtractJob(
             html=page.html,
@@ -102,7 +103,7 @@ class PantauWork:
             extra_pages=page.extra_pages or None,
         )
         art, _matches = extract_and_match(job, self.matcher)
-        if art is None:
+        if not isinstance(art, ExtractedArticle):
             return False
         dedup.content_hash(art.text)
         dedup.signature(art.text)

@@ -21,7 +21,8 @@ from lxml import etree
 from pipeline import cleaning_rules as R
 from pipeline.canonical import _registrable_labels, canonicalize_url
 from pipeline.cleaning import Block, blocks_from_body, clean_blocks, norm, prune_tree
-from pipeline.models import ExtractedArticle
+from pipeline.models import ExtractedArticle, Rejection
+from pipeline.pagekind import classify_page
 from pipeline.pagekind import page_kind as _page_kind
 from pipeline.regions import refine_region
 
@@ -33,7 +34,7 @@ _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
 _TITLE_SEP = re.compile(r"\s+[|\-–—:»•]\s+|\s*\|\s*")
 _ID_WORD = re.compile(r"[a-z]+")
 
-__all__ = ["extract_article", "page_kind", "warm_up"]
+__all__ = ["extract_article", "extract_or_reject", "page_kind", "warm_up"]
 
 
 # --- one-time setup -------------------------------------------------------------------------------
@@ -349,21 +350,46 @@ def extract_article(
     """Clean text and metadata of an article page; None for index pages or pages without a body.
 
     extra_pages holds the HTML of pages 2..n of a multi-page article, stitched in page order
-    (paragraphs repeated across pages are kept once).
+    (paragraphs repeated across pages are kept once). `extract_or_reject` says why on None.
     """
+    result = extract_or_reject(
+        html,
+        url,
+        fetched_at=fetched_at,
+        template=template,
+        source_region=source_region,
+        extra_pages=extra_pages,
+        explain=explain,
+    )
+    return result if isinstance(result, ExtractedArticle) else None
+
+
+def extract_or_reject(
+    html: str | bytes,
+    url: str,
+    *,
+    fetched_at: datetime | None = None,
+    template: str = "generic",
+    source_region: str | None = None,
+    extra_pages: list[str] | None = None,
+    explain: bool = False,
+) -> ExtractedArticle | Rejection:
+    """The clean article, or the Rejection that says why this page gave none."""
     fetched_at = fetched_at or datetime.now(UTC)
     tree = parse_html(html)
     if tree is None:
-        return None
-    kind = _page_kind(tree, url, template)
-    if kind != "article":
-        log.debug("not an article (%s): %s", kind, url)
-        return None
+        return Rejection("other", "the page holds no HTML that could be parsed", stage="extraction")
+    verdict = classify_page(tree, url, template)
+    if verdict.kind != "article":
+        log.debug("not an article (%s): %s", verdict.kind, url)
+        return verdict.rejection()
 
     pruned_away: list | None = [] if explain else None
     doc, blocks = _body_blocks(tree, template, False, pruned_away)
     if doc is None:
-        return None
+        return Rejection(
+            "not-article", "trafilatura found no main text on the page", stage="extraction"
+        )
     pages: list[list[Block]] = [blocks]
     for extra in extra_pages or []:
         extra_tree = parse_html(extra)
@@ -377,7 +403,12 @@ def extract_article(
     cleaned = clean_blocks(pages, template=template, title=title, explain=explain)
     text = cleaned.text
     if len(text.split()) < MIN_WORDS:
-        return None
+        return Rejection(
+            "not-article",
+            f"the clean body has fewer than {MIN_WORDS} words",
+            {"words": len(text.split()), "min_words": MIN_WORDS},
+            stage="extraction",
+        )
 
     author = cleaned.meta.get("author")
     if not author:

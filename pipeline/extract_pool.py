@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pipeline.config import Topic
-from pipeline.extract import extract_article
+from pipeline.extract import extract_or_reject
 from pipeline.matching import TopicMatcher
-from pipeline.models import ExtractedArticle, TopicMatch
+from pipeline.models import ExtractedArticle, Rejection, TopicMatch
 
 log = logging.getLogger(__name__)
 
@@ -42,12 +42,12 @@ class ExtractJob:
     extra_pages: list[str] | None = None
 
 
-ExtractResult = tuple[ExtractedArticle | None, list[TopicMatch]]
+ExtractResult = tuple[ExtractedArticle | Rejection, list[TopicMatch]]
 
 
 def extract_and_match(job: ExtractJob, matcher: TopicMatcher) -> ExtractResult:
-    """The per-page CPU work: the clean article (None if the page is not one) and its topics."""
-    art = extract_article(
+    """The per-page CPU work: the clean article (or why the page gave none) and its topics."""
+    art = extract_or_reject(
         job.html,
         job.url,
         fetched_at=job.fetched_at,
@@ -55,7 +55,9 @@ def extract_and_match(job: ExtractJob, matcher: TopicMatcher) -> ExtractResult:
         source_region=job.source_region,
         extra_pages=job.extra_pages,
     )
-    return art, (matcher.match(art.title, art.text) if art is not None else [])
+    if isinstance(art, Rejection):
+        return art, []
+    return art, matcher.match(art.title, art.text)
 
 
 # --- in the worker -----------------------------------------------------------------------------

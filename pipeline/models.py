@@ -35,6 +35,7 @@ class ExtractedArticle:
     tags: list[str] = field(default_factory=list)
     alternate_urls: list[str] = field(default_factory=list)  # fetched URL, amp/mobile variants
     removed: list[Removal] = field(default_factory=list)
+    story_type: str = "article"  # article | photo | video: a photo story is lede plus captions
 
     def as_dict(self) -> dict:
         """The JSON shape of `pantau extract --format json`."""
@@ -51,8 +52,31 @@ class ExtractedArticle:
             "region": self.region,
             "word_count": self.word_count,
             "tags": self.tags,
+            "story_type": self.story_type,
             "text": self.text,
         }
+
+
+@dataclass
+class Rejection:
+    """Why a fetched article candidate gave no article. Never silent: the archive keeps it
+    (`pages.kind`, `pages.reason`, `pages.signals`), the run counts it, `--explain` prints it.
+
+    kind: the page's kind as the classifier saw it ("listing", "home", "search", "tag",
+    "gallery", "other") or, when the page looked like an article but gave no usable body,
+    "not-article". reason: one sentence in plain words. signals: the measurements that
+    decided it (link density, paragraph run, word count, URL rule, template rule ...).
+    """
+
+    kind: str
+    reason: str
+    signals: dict[str, object] = field(default_factory=dict)
+    stage: str = "classifier"  # classifier (before extraction) | extraction (no usable body)
+
+    def describe(self) -> str:
+        """One line for logs and the run summary: kind, reason and the signals."""
+        sig = ", ".join(f"{k}={v}" for k, v in self.signals.items())
+        return f"{self.kind}: {self.reason}" + (f" [{sig}]" if sig else "")
 
 
 @dataclass

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import lxml.html
 from lxml import etree
+
+from pipeline.models import Rejection
 
 _SEARCH_URL = re.compile(r"(/search\b|/cari\b|/pencarian\b|[?&](q|s|query|keyword|search)=)", re.I)
 _TAG_URL = re.compile(r"/(tag|tags|topic|topik|label|keyword|kata-kunci)(/|$)", re.I)
@@ -107,13 +110,37 @@ def _headline_links(tree: etree._Element) -> int:
     return len(seen)
 
 
+@dataclass
+class PageVerdict:
+    """The classifier's answer: the page's kind, why, and the measurements that decided it."""
+
+    kind: str  # article | listing | home | search | tag | gallery | other
+    reason: str
+    signals: dict[str, object] = field(default_factory=dict)
+
+    def rejection(self) -> Rejection:
+        return Rejection(self.kind, self.reason, dict(self.signals), stage="classifier")
+
+
 def page_kind(
     html_or_tree: str | bytes | etree._Element, url: str, template: str = "generic"
 ) -> str:
     """Classify a page: "article" | "listing" | "home" | "search" | "tag" | "gallery" | "other"."""
+    return classify_page(html_or_tree, url, template).kind
+
+
+def classify_page(
+    html_or_tree: str | bytes | etree._Element, url: str, template: str = "generic"
+) -> PageVerdict:
+    """The page's kind with its reason and signals (what a rejection records)."""
     tree = _tree(html_or_tree)
     if tree is None:
-        return "other"
+        return PageVerdict("other", "no HTML could be parsed")
+    kind = _old_kind(tree, url, template)
+    return PageVerdict(kind, "classified as " + kind)
+
+
+def _old_kind(tree: etree._Element, url: str, template: str) -> str:
     parts = urlsplit(url or "")
     path = parts.path or "/"
     pathq = path + ("?" + parts.query if parts.query else "")

@@ -24,6 +24,7 @@ from scrapy.utils.reactor import is_asyncio_reactor_installed
 from pipeline.config import PantauConfig, load_config
 from pipeline.extract_pool import ExtractionPool, ExtractJob, default_workers, extract_and_match
 from pipeline.matching import TopicMatcher
+from pipeline.models import Rejection
 from pipeline.storage import Archive, compress
 
 log = logging.getLogger(__name__)
@@ -141,7 +142,7 @@ class ArchivePipeline:
         # zlib lets go of the GIL: the raw page compresses on another core during extraction
         packed = asyncio.ensure_future(asyncio.to_thread(compress, raw)) if self.asyncio else None
         art, matches = await self._extract(job)
-        if art is None:
+        if isinstance(art, Rejection):
             self.stats.inc_value("pantau/not_articles")
             self.archive.store_page(
                 item["url"],
