@@ -25,7 +25,7 @@ SYNONYMS = [
     ["GNRM", "Gerakan Nasional Revolusi Mental"],
 ]
 
-# Clean text of real corpus pages (trafilatura output of /work/shared/corpus/pages/...).
+# Clean text of real corpus pages (trafilatura output of ../shared/corpus/pages/...).
 # kompas-2.html (nasional.kompas.com, 2016): PNS and birokrasi, but no "revolusi mental".
 KOMPAS_TITLE = 'Menteri Yuddy Ancam PNS yang Rankingnya Terendah Akan "Dipangkas"'
 KOMPAS_TEXT = """JAKARTA, KOMPAS.com — Menteri Pendayagunaan Aparatur Negara dan Reformasi Birokrasi \

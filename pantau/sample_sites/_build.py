@@ -25,8 +25,10 @@ import lxml.html
 from lxml import etree
 
 HERE = Path(__file__).resolve().parent
-CORPUS = Path("/work/shared/corpus")
-SEEDS = Path("/work/shared/seeds")
+# ../shared/ beside the repository root (the project's shared material), never a machine path
+SHARED = HERE.parents[2].parent / "shared"
+CORPUS = SHARED / "corpus"
+SEEDS = SHARED / "seeds"
 B = "{{BASE}}"
 
 # ----------------------------------------------------------------------------- helpers

@@ -1,4 +1,4 @@
-"""Build the seed articles' pages (tests/extraction/cases/seed-*.html) from /work/shared/seeds.
+"""Build the seed articles' pages (tests/extraction/cases/seed-*.html) from ../shared/seeds.
 
 The five seed .txt files are text copied off their pages. Each page is rebuilt here in the
 markup family of a real corpus template (WordPress portal, Antara, Tribun, a Kalteng daily on the
@@ -324,7 +324,7 @@ def tribun_page(n: int, body_ps: list[str]) -> str:
 
 
 def main() -> None:
-    seeds = Path("/work/shared/seeds")
+    seeds = Path(__file__).resolve().parents[3] / "shared" / "seeds"  # ../shared/seeds
 
     def body_lines(name: str) -> list[str]:
         return [ln.strip() for ln in (seeds / name).read_text().splitlines() if ln.strip()]
