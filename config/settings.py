@@ -71,6 +71,8 @@ DOWNLOADER_MIDDLEWARES = {
     # response path runs high -> low: decompress (590), size check, block check, then retry
     "spiders.middlewares.BlockDetectionMiddleware": 560,
     "spiders.middlewares.DecodedSizeMiddleware": 585,
+    # before MetaRefreshMiddleware (580) reads response.text: no charset=hex can make it raise
+    "spiders.middlewares.CharsetMiddleware": 587,
 }
 
 ITEM_PIPELINES = {"pipeline.scrapy_pipeline.ArchivePipeline": 300}

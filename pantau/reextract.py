@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from pipeline.config import PantauConfig
-from pipeline.extract import extract_article
+from pipeline.extract import decode_html, extract_article
 from pipeline.matching import TopicMatcher
 from pipeline.storage import Archive, decompress
 
@@ -20,26 +20,29 @@ def reextract(db_path: str, config: PantauConfig, source: str | None = None) -> 
     matcher = TopicMatcher(config.topics)
     templates = {s.name: s for s in config.sources}
     counts = {"pages": 0, "updated": 0, "unchanged": 0, "not_articles": 0, "errors": 0}
-    sql = "SELECT url, source, fetched_at, html FROM pages WHERE kind = 'article'"
+    sql = "SELECT url, source, fetched_at, html, content_type FROM pages WHERE kind = 'article'"
     params: list[str] = []
     if source:
         sql += " AND source = ?"
         params.append(source)
     try:
         rows = archive.db.execute(sql, params).fetchall()
-        for url, src, fetched_at, blob in rows:
+        for url, src, fetched_at, blob, content_type in rows:
             counts["pages"] += 1
+            # decoded as the crawl decoded them: the stored Content-Type first (the pipeline
+            # stores the text it extracted, re-encoded as UTF-8, and says so)
             extra = [
-                decompress(r[0]).decode("utf-8", "replace")
+                decode_html(decompress(r[0]), r[1])
                 for r in archive.db.execute(
-                    "SELECT html FROM pages WHERE parent_url = ? ORDER BY page_no", (url,)
+                    "SELECT html, content_type FROM pages WHERE parent_url = ? ORDER BY page_no",
+                    (url,),
                 ).fetchall()
             ]
             cfg_source = templates.get(src)
             try:
                 when = datetime.fromisoformat(fetched_at) if fetched_at else datetime.now(UTC)
                 art = extract_article(
-                    decompress(blob).decode("utf-8", "replace"),
+                    decode_html(decompress(blob), content_type),
                     url,
                     fetched_at=when,
                     template=cfg_source.template if cfg_source else "generic",

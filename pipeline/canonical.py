@@ -12,6 +12,7 @@ one outlet, so they hold for sites not yet seen.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 # Query parameters that never change what article a URL names.
@@ -47,19 +48,34 @@ TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "at_")
 PAGE_PARAMS = frozenset({"page", "halaman", "hal", "single", "showpage", "singlepage"})
 # Host prefixes of mobile and AMP mirrors of a site.
 MOBILE_HOST_PREFIXES = ("m.", "mobile.", "amp.", "wap.")
-# Second-level labels under which registrations happen (example.co.id, pemda.go.id ...).
-SECOND_LEVEL = frozenset(
-    {"co", "go", "or", "ac", "web", "my", "sch", "net", "biz", "mil", "desa", "ponpes", "com"}
-)
 DEFAULT_PORTS = {"http": 80, "https": 443}
+_IP_HOST = re.compile(r"^[\d.]+$|:")  # IPv4, or IPv6 (urlsplit drops the brackets)
 
 
+@lru_cache(maxsize=1)
+def _suffix_list():  # noqa: ANN202 - tldextract type, imported lazily (it costs ~0.1 s)
+    """The Public Suffix List as shipped inside tldextract (a Scrapy dependency): never fetched,
+    never cached to disk, so it works offline and the same on every machine."""
+    import tldextract
+
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+
+@lru_cache(maxsize=8192)
 def _registrable_labels(host: str) -> int:
-    """How many labels the registrable domain of `host` has (2, or 3 under co.id and kin)."""
-    labels = host.split(".")
-    if len(labels) >= 3 and labels[-2] in SECOND_LEVEL and len(labels[-1]) == 2:
-        return 3
-    return 2
+    """How many labels the registrable domain of `host` has: its public suffix plus one (2 for
+    example.com, 3 for pemda.go.id or example.co.id); 2 when it has no known suffix."""
+    suffix = _suffix_list()(host.lower().rstrip(".")).suffix
+    return suffix.count(".") + 2 if suffix else 2
+
+
+def registrable_domain(url: str) -> str:
+    """The domain a site registered: example.com for news.example.com, pemda.go.id for
+    web.pemda.go.id ("" without a host; an IP address as it is). Takes a URL or a bare host."""
+    host = (urlsplit(url if "//" in url else f"//{url}").hostname or "").lower().rstrip(".")
+    if not host or _IP_HOST.search(host):
+        return host
+    return ".".join(host.split(".")[-_registrable_labels(host) :])
 
 
 def _canonical_host(host: str) -> str:
@@ -90,6 +106,12 @@ def _canonical_path(path: str) -> str:
     return quote(unquote(path), safe="/%:@!$&'()*+,;=~-._")
 
 
+def _mobile_switch(name: str, value: str) -> bool:
+    """Blogger's `?m=1` / `?m=0` (mobile / desktop view of the same page); WordPress's
+    `?m=202403` month archive is another page and stays."""
+    return name.lower() == "m" and value in ("0", "1")
+
+
 def _keep_param(name: str) -> bool:
     low = name.lower()
     if low in TRACKING_PARAMS or low in PAGE_PARAMS:
@@ -116,7 +138,11 @@ def canonicalize_url(url: str) -> str:
     if port and DEFAULT_PORTS.get(scheme) != port:
         netloc = f"{host}:{port}"
     path = _canonical_path(parts.path)
-    params = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if _keep_param(k)]
+    params = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if _keep_param(k) and not _mobile_switch(k, v)
+    ]
     params.sort()
     query = urlencode(params, quote_via=quote, safe="/:@!$'()*,;~")
     return urlunsplit((scheme, netloc, path, query, ""))
@@ -199,6 +225,7 @@ def desktop_url(url: str, home: str) -> str:
         (k, v)
         for k, v in params
         if not (k.lower() in ("amp", "amp_js_v") or (k.lower() == "outputtype" and "amp" in v))
+        and not _mobile_switch(k, v)
     ]
     query = parts.query if len(kept_q) == len(params) else urlencode(kept_q, quote_via=quote)
     return urlunsplit((parts.scheme, netloc, path, query, parts.fragment))

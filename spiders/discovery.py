@@ -12,14 +12,16 @@ import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import lxml.etree as etree
 import lxml.html
 
-WIB = timezone(timedelta(hours=7))
+# Dates have one grammar (months, weekdays, zones, relative phrases, the WIB rule for a naive
+# time), shared with article extraction: never a table of their own here.
+from pipeline.dates import parse_feed_date, parse_listing_date, parse_timestamp
+
 MAX_XML_BYTES = 50 * 1024 * 1024  # the sitemap protocol's own limit, decompressed
 
 
@@ -47,126 +49,6 @@ class SitemapResult:
     kind: str  # "urlset" | "index"
     entries: list[Entry] = field(default_factory=list)
     salvaged: bool = False
-
-
-# --------------------------------------------------------------------------- dates
-
-MONTHS_ID = {
-    "januari": 1, "jan": 1, "februari": 2, "pebruari": 2, "feb": 2, "maret": 3, "mar": 3,
-    "april": 4, "apr": 4, "mei": 5, "juni": 6, "jun": 6, "juli": 7, "jul": 7,
-    "agustus": 8, "agu": 8, "agt": 8, "agst": 8, "aug": 8, "september": 9, "sep": 9, "sept": 9,
-    "oktober": 10, "okt": 10, "oct": 10, "november": 11, "nov": 11, "nopember": 11,
-    "desember": 12, "des": 12, "dec": 12, "january": 1, "february": 2, "march": 3, "may": 5,
-    "june": 6, "july": 7, "august": 8, "october": 10, "december": 12,
-}  # fmt: skip
-TZ_NAMES = {"wib": 7, "wita": 8, "wit": 9}
-_REL_RE = re.compile(
-    r"(\d+|se|satu)\s*(detik|menit|jam|hari|minggu|pekan|bulan|tahun|"
-    r"seconds?|minutes?|mins?|hours?|days?|weeks?|months?|years?)\s+(?:yang\s+)?(?:lalu|ago)",
-    re.I,
-)
-_REL_UNITS = {
-    "detik": 1, "second": 1, "seconds": 1, "menit": 60, "minute": 60, "minutes": 60, "min": 60,
-    "mins": 60, "jam": 3600, "hour": 3600, "hours": 3600, "hari": 86400, "day": 86400,
-    "days": 86400, "minggu": 604800, "pekan": 604800, "week": 604800, "weeks": 604800,
-    "bulan": 2592000, "month": 2592000, "months": 2592000, "tahun": 31536000, "year": 31536000,
-    "years": 31536000,
-}  # fmt: skip
-_ISO_RE = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?)?"
-)
-_DMY_NAME_RE = re.compile(
-    r"(\d{1,2})\s+([A-Za-z]{3,9})\.?\s+(\d{4})(?:\D{1,6}?(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?)?"
-    r"(?:\s*(WIB|WITA|WIT)\b)?",
-    re.I,
-)
-_DMY_NUM_RE = re.compile(
-    r"\b(\d{1,2})[/-](\d{1,2})[/-](\d{4})(?:\D{1,6}?(\d{1,2})[:.](\d{2}))?(?:\s*(WIB|WITA|WIT)\b)?",
-    re.I,
-)
-
-
-def _tz(name: str | None) -> timezone:
-    return timezone(timedelta(hours=TZ_NAMES.get((name or "wib").lower(), 7)))
-
-
-def parse_iso(text: str | None) -> datetime | None:
-    """W3C/ISO dates as sitemaps and <time datetime> give them; naive ones are read as WIB."""
-    if not text:
-        return None
-    m = _ISO_RE.search(text.strip())
-    if not m:
-        return None
-    y, mo, d, hh, mm, ss, tz = m.groups()
-    try:
-        dt = datetime(int(y), int(mo), int(d), int(hh or 0), int(mm or 0), int(ss or 0))
-    except ValueError:
-        return None
-    if tz in (None, ""):
-        return dt.replace(tzinfo=WIB)
-    if tz == "Z":
-        return dt.replace(tzinfo=UTC)
-    sign = 1 if tz[0] == "+" else -1
-    digits = tz[1:].replace(":", "")
-    return dt.replace(
-        tzinfo=timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
-    )
-
-
-def parse_feed_date(text: str | None) -> datetime | None:
-    """RFC 822 (RSS pubDate), ISO 8601 (Atom), or an Indonesian date as some feeds have it."""
-    if not text:
-        return None
-    text = text.strip()
-    try:
-        dt = parsedate_to_datetime(text)
-        if dt is not None:
-            return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
-    except (TypeError, ValueError, IndexError):
-        pass
-    return parse_iso(text) or parse_listing_date(text, now=None)
-
-
-def parse_listing_date(text: str, now: datetime | None) -> datetime | None:
-    """A date as listing pages show it: "2 jam lalu", "kemarin", "Senin, 12 Februari 2024 10:15
-    WIB", "12/02/2024". Relative dates need `now` (aware); without it they give None."""
-    if not text:
-        return None
-    low = " ".join(text.lower().split())
-    if now is not None:
-        m = _REL_RE.search(low)
-        if m:
-            n = 1 if m.group(1) in ("se", "satu") else int(m.group(1))
-            return now - timedelta(seconds=n * _REL_UNITS[m.group(2).lower()])
-        # "kemarin"/"hari ini" are dates only as a short label ("Kemarin, 10:15"): headlines
-        # say them all the time ("Harga Emas Hari Ini ...")
-        label = len(low) <= 30 or re.search(
-            r"\b(baru saja|just now|kemarin|yesterday|hari ini|today)\s*,?\s*\d{1,2}[:.]\d{2}", low
-        )
-        if label and re.search(r"\b(baru saja|just now)\b", low):
-            return now
-        if label and re.search(r"\b(kemarin|yesterday)\b", low):
-            return now - timedelta(days=1)
-        if label and re.search(r"\b(hari ini|today)\b", low):
-            return now
-    m = _DMY_NAME_RE.search(low)
-    if m and m.group(2).lower() in MONTHS_ID:
-        d, mon, y, hh, mm, ss, tz = m.groups()
-        try:
-            return datetime(
-                int(y), MONTHS_ID[mon.lower()], int(d), int(hh or 0), int(mm or 0), int(ss or 0),
-                tzinfo=_tz(tz),
-            )  # fmt: skip
-        except ValueError:
-            return None
-    m = _DMY_NUM_RE.search(low)
-    if m:
-        d, mo, y, hh, mm, tz = m.groups()
-        try:
-            return datetime(int(y), int(mo), int(d), int(hh or 0), int(mm or 0), tzinfo=_tz(tz))
-        except ValueError:
-            return None
-    return parse_iso(low)
 
 
 # --------------------------------------------------------------------------- XML helpers
@@ -290,11 +172,11 @@ def parse_sitemap(body: bytes, base_url: str) -> SitemapResult:
         url = urljoin(base_url, loc)
         if not url.lower().startswith(("http://", "https://")):
             continue  # file://, ftp://, data: ... in a sitemap is hostile or broken, never fetched
-        date = parse_iso(_child_text(el, "lastmod"))
+        date = parse_timestamp(_child_text(el, "lastmod"))
         title = None
         for sub in el.iter():
             if _local(sub.tag) == "news":
-                date = parse_iso(_child_text(sub, "publication_date")) or date
+                date = parse_timestamp(_child_text(sub, "publication_date")) or date
                 title = _child_text(sub, "title")
         entries.append(Entry(url, date, title))
     if not entries and salvaged:
@@ -342,10 +224,10 @@ def _nearby_date(a: lxml.html.HtmlElement, now: datetime | None) -> datetime | N
     node = a
     for _ in range(4):
         for t in node.xpath(".//time[@datetime]"):
-            d = parse_iso(t.get("datetime"))
+            d = parse_timestamp(t.get("datetime"))
             if d:
                 return d
-        text = node.text_content()
+        text = " ".join(node.itertext())  # spaced: "Kota<span>12 Mei 2024" is two words
         if len(text) > 600:
             break
         d = parse_listing_date(text, now)

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pipeline.canonical import variant_urls
-from spiders.discovery import parse_iso
+from pipeline.dates import parse_timestamp
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ class ArchiveState:
             )
         if row is None:
             return False
-        return parse_iso(row[0]) if row[0] else None
+        return parse_timestamp(row[0]) if row[0] else None
 
     def is_known(self, url: str, changed_at: datetime | None = None) -> bool:
         """Known and not changed since we last saw it (a feed/sitemap date newer than
@@ -112,7 +112,7 @@ class ArchiveState:
         row = self._one("SELECT kind, fetched_at FROM pages WHERE url = ?", (url,))
         if row is None:
             return None
-        return row[0], parse_iso(row[1]) if row[1] else None
+        return row[0], parse_timestamp(row[1]) if row[1] else None
 
     def conditional_headers(self, url: str) -> dict[str, str]:
         """If-None-Match / If-Modified-Since for a conditional GET of `url`."""

@@ -10,6 +10,8 @@
   HttpCompressionMiddleware already enforces it while inflating gzip/deflate/br/zstd (chunk by
   chunk, so a bomb is stopped early); this guard also covers bodies that arrive decoded and
   anything a future middleware inflates, and counts the refusal.
+- `CharsetMiddleware`: a charset label naming no text codec is replaced by the decoder's choice
+  (`pipeline.htmlcodec`), so Scrapy's own decoding cannot raise on it.
 
 Stats keys (all under pantau/):
   requests, requests/<kind>         requests sent to the network (kind: article, feed, ...)
@@ -30,8 +32,9 @@ import re
 from scrapy import Request
 from scrapy.downloadermiddlewares.retry import RetryMiddleware, get_retry_request
 from scrapy.exceptions import IgnoreRequest, NotConfigured
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
 
+from pipeline.htmlcodec import declared_label_unusable, decode_html
 from pipeline.httputil import retry_after_seconds
 
 logger = logging.getLogger(__name__)
@@ -242,3 +245,27 @@ class DecodedSizeMiddleware:
             self.stats.inc_value("pantau/error_detail/too_large")
             raise TooLarge(f"decoded body of {request.url} is over {limit} bytes")
         return response
+
+
+# --------------------------------------------------------------------------- charset
+
+
+class CharsetMiddleware:
+    """A page labelled with a codec that is no text encoding (`charset=hex`, `base64`, `zlib`,
+    `undefined` ...) gets the encoding Pantau's decoder picks, so Scrapy's own `response.text`
+    (MetaRefreshMiddleware reads it on every HTML page without `dont_redirect`) cannot raise
+    and lose the page. Labels that work are left alone: no body is decoded for them here."""
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls()
+
+    def process_response(self, request: Request, response: Response):
+        if not isinstance(response, TextResponse):
+            return response
+        content_type = response.headers.get("Content-Type")
+        content_type = content_type.decode("latin-1") if content_type else None
+        if not declared_label_unusable(response.body, content_type):
+            return response
+        used = decode_html(response.body, content_type)[1]
+        return response.replace(encoding="utf-8" if used == "utf-8+cp1252" else used)

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from pipeline.canonical import canonicalize_url, strip_tracking, variant_urls
+from pipeline.canonical import canonicalize_url, registrable_domain, strip_tracking, variant_urls
 from tests.conftest import corpus_file
 
 
@@ -76,3 +76,47 @@ def test_strip_tracking_keeps_everything_else() -> None:
     url = "http://m.x.id/berita/1/slug?utm_source=a&id=3#top"
     assert strip_tracking(url) == "http://m.x.id/berita/1/slug?id=3"
     assert strip_tracking("http://x.id/a?b=1") == "http://x.id/a?b=1"
+
+
+@pytest.mark.parametrize(
+    "url,expected",
+    [
+        ("https://regional.kompas.com/read/2024/03/04/x", "kompas.com"),
+        ("https://web.pemda.go.id/berita/1", "pemda.go.id"),
+        ("https://diskominfo.kedirikab.go.id/baca/1", "kedirikab.go.id"),
+        ("http://news.example.co.id/a", "example.co.id"),
+        ("https://desa.sukamaju.desa.id/", "sukamaju.desa.id"),
+        ("https://m.beritasatu.com:8443/x", "beritasatu.com"),
+        ("https://www.bbc.co.uk/news", "bbc.co.uk"),  # any public suffix, not only .id ones
+        ("https://lampung.antaranews.com", "antaranews.com"),
+        ("http://127.0.0.1:8123/berita/1", "127.0.0.1"),
+        ("http://localhost:8000/", "localhost"),
+        ("kompas.com", "kompas.com"),
+        ("", ""),
+    ],
+)
+def test_registrable_domain(url: str, expected: str) -> None:
+    assert registrable_domain(url) == expected
+
+
+def test_one_registrable_domain_offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Spider templates and extraction share one function; its suffix list is the snapshot
+    shipped with tldextract: no network, no cache file."""
+    import socket
+
+    import pipeline.extract
+    import spiders.templates
+    from pipeline.canonical import _registrable_labels, _suffix_list
+
+    assert spiders.templates.registrable_domain is registrable_domain
+    assert pipeline.extract.registrable_domain is registrable_domain
+
+    def no_network(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the suffix list must not be fetched")
+
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    _suffix_list.cache_clear()
+    _registrable_labels.cache_clear()
+    assert registrable_domain("https://berita.bandungbaratkab.go.id/x") == "bandungbaratkab.go.id"
+    assert tuple(_suffix_list().suffix_list_urls) == ()

@@ -152,11 +152,37 @@ def test_robots_sitemap_lines() -> None:
         ("Senin, 12 Februari 2024 10:15 WIB", datetime(2024, 2, 12, 3, 15, tzinfo=UTC)),
         ("Kamis, 5 Nov 2015 | 14:56 WITA", datetime(2015, 11, 5, 6, 56, tzinfo=UTC)),
         ("12/02/2024 08:00", datetime(2024, 2, 12, 1, 0, tzinfo=UTC)),
+        ("2 minggu lalu", NOW - timedelta(days=14)),
+        ("5 hours ago", NOW - timedelta(hours=5)),
+        ("Senin, 4 Maret 2024 10:15 WIB", datetime(2024, 3, 4, 3, 15, tzinfo=UTC)),
+        ("17 Ags 2023", datetime(2023, 8, 16, 17, 0, tzinfo=UTC)),  # midnight WIB
+        ("17 Agst 2023 10:00", datetime(2023, 8, 17, 3, 0, tzinfo=UTC)),
         ("Redaksi", None),
     ],
 )
 def test_listing_dates(text: str, expected: datetime | None) -> None:
     assert parse_listing_date(text, NOW) == expected
+
+
+def test_discovery_reads_dates_with_the_pipeline_grammar() -> None:
+    """One home for the date rules: discovery calls pipeline.dates, it has none of its own."""
+    import spiders.discovery
+    from pipeline import dates
+
+    for name in ("parse_feed_date", "parse_listing_date", "parse_timestamp"):
+        assert getattr(spiders.discovery, name) is getattr(dates, name)
+    for old in ("MONTHS_ID", "TZ_NAMES", "parse_iso", "_REL_RE", "_DMY_NAME_RE", "_ISO_RE"):
+        assert not hasattr(spiders.discovery, old)
+
+
+def test_listing_date_next_to_a_link_in_glued_markup() -> None:
+    """text_content() glues "Daerah" and "12 Februari 2024": the date is still found."""
+    html = (
+        "<html><body><ul><li><a href='/berita/daerah/pemkab-gelar-apel'>Pemkab gelar apel</a>"
+        "<span>Daerah</span><span>12 Februari 2024 10:15 WIB</span></li></ul></body></html>"
+    )
+    (entry,) = page_links(html, "https://x.id/", NOW)
+    assert entry.date == datetime(2024, 2, 12, 3, 15, tzinfo=UTC)
 
 
 def test_wordpress_listing_links_dates_and_pager() -> None:
