@@ -94,6 +94,9 @@ COLUMN_DESCRIPTIONS: dict[str, dict[str, str]] = {
         "first_seen_at": "When Pantau first stored the article (ISO 8601 UTC).",
         "last_seen_at": "When Pantau last saw the article (ISO 8601 UTC).",
         "fetched_url": "The URL actually requested when the article was first stored.",
+        "story_type": (
+            "article, photo (a photo story: lede plus captions) or video; matched like any article."
+        ),
     },
     "articles_fts": {
         "title": "Indexed copy of articles.title.",
@@ -146,7 +149,11 @@ COLUMN_DESCRIPTIONS: dict[str, dict[str, str]] = {
     "pages": {
         "url": "The fetched URL.",
         "source": "The source (sources.name) it belongs to.",
-        "kind": "article, article-page, not-article, feed, sitemap, listing, search or robots.",
+        "kind": (
+            "article, article-page, feed, sitemap, listing, search, home or robots; for an "
+            "article candidate that gave no article, why not: not-article (no usable body), "
+            "listing, home, tag, search, gallery, static or other (see reason)."
+        ),
         "fetched_at": "When it was last fetched (ISO 8601).",
         "status": "HTTP status of the last fetch.",
         "etag": "ETag of the last response, sent back as If-None-Match.",
@@ -155,7 +162,18 @@ COLUMN_DESCRIPTIONS: dict[str, dict[str, str]] = {
         "body_hash": "SHA-256 of the raw body: an unchanged body is skipped.",
         "parent_url": "For pages 2..n of a multi-page article: the first page's URL.",
         "page_no": "Page number within a multi-page article.",
-        "html": "zlib-compressed raw body (kept for article pages).",
+        "html": (
+            "zlib-compressed raw body (kept for article pages, rejected article candidates, "
+            "feeds and sitemaps)."
+        ),
+        "reason": (
+            "Why an article candidate gave no article, in plain words (a rejection is never "
+            "silent); empty for every other page."
+        ),
+        "signals": (
+            "JSON object: the measurements that decided the rejection (stage, link density, "
+            "longest paragraph run, words, headline links, URL rule, template rule ...)."
+        ),
     },
     "crawl_runs": {
         "id": "Row id.",
@@ -171,7 +189,15 @@ COLUMN_DESCRIPTIONS: dict[str, dict[str, str]] = {
         "matches": "Topic matches recorded for new or changed articles.",
         "errors": "Errors (network, HTTP, extraction).",
         "blocked": "Responses that looked like blocking (403/429, challenge pages).",
-        "not_articles": "Candidate article pages that yielded no article text.",
+        "not_articles": (
+            "Candidate article pages that yielded no article text: the same count as "
+            "rejected (runs from before `rejected` counted extraction rejections only)."
+        ),
+        "rejected": (
+            "Article candidates rejected this run, by the page classifier or by extraction; "
+            "each has a pages row with its kind and reason."
+        ),
+        "rejected_kinds": 'JSON object: rejected per kind, e.g. {"listing": 3, "not-article": 2}.',
         "with_date": "Extracted articles with a publication date.",
         "articles_seen": "Article pages that gave an article this run, new, changed or unchanged.",
         "duration_s": "Wall-clock duration in seconds.",
@@ -242,12 +268,16 @@ order by month desc, stories desc""",
     },
     "articles_per_source": {
         "title": "Articles per source",
-        "description": "How many articles each source gave, how many matched a topic, and when.",
+        "description": (
+            "How many articles each source gave, how many matched a topic, and when; "
+            "rejected_pages: its article candidates that gave no article (see rejected_pages)."
+        ),
         "sql": """with names as (select name from sources union select source from articles)
 select n.name as source, s.region, count(a.id) as articles,
   count(distinct a.story_id) as stories,
   (select count(distinct m.article_id) from matches m join articles x on x.id = m.article_id
      where x.source = n.name) as matching_articles,
+  (select count(*) from pages p where p.source = n.name and p.reason != '') as rejected_pages,
   min(a.published_at) as oldest_published, max(a.published_at) as newest_published,
   max(a.last_seen_at) as last_seen_at
 from names n
@@ -329,6 +359,21 @@ order by revision""",
 from alerts al
 group by subscription, channel, status
 order by subscription, status""",
+    },
+    "rejected_pages": {
+        "title": "Rejected article pages",
+        "description": (
+            "Article candidates that gave no article, newest first: the kind the page was "
+            "taken for, the reason in words and the signals that decided it. Many rejections "
+            "on one source after a good history: its template changed? Leave source empty "
+            "for every source."
+        ),
+        "sql": """select p.url, p.source, p.kind, p.reason, p.signals, p.fetched_at
+from pages p
+where p.reason is not null and p.reason != ''
+  and (:source = '' or p.source = :source)
+order by p.fetched_at desc
+limit 1000""",
     },
     "alerts_pending": {
         "title": "Alerts not yet delivered",

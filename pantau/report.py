@@ -42,10 +42,17 @@ def print_run_summary(summaries: Sequence[Any]) -> None:
         "matches",
         "errors",
         "blocked",
+        "rejected",
         "duration_s",
         "error_summary",
     ]
-    rows = [{c: getattr(s, c) for c in cols} for s in summaries]
+    rows = [{c: getattr(s, c, 0) for c in cols} for s in summaries]
+    for row, s in zip(rows, summaries, strict=True):  # "5 (listing 3, not-article 2)"
+        kinds = getattr(s, "rejected_kinds", None) or {}
+        detail = ", ".join(f"{k} {n}" for k, n in kinds.items())
+        row["rejected"] = f"{row['rejected']}" + (
+            f" ({detail})" if detail and row["rejected"] else ""
+        )
     if _interactive():
         print_rows(cols, rows, title="crawl summary")
         return
@@ -53,15 +60,16 @@ def print_run_summary(summaries: Sequence[Any]) -> None:
         print(
             "source={source} status={status} requests={requests} pages={pages} new={new} "
             "updated={updated} matches={matches} errors={errors} blocked={blocked} "
-            "duration={duration_s}s".format(**r)
+            "rejected={rejected} duration={duration_s}s".format(**r)
             + (f" problems={r['error_summary']}" if r["error_summary"] else "")
         )
     tot = {
-        k: sum(getattr(s, k) for s in summaries) for k in ("new", "updated", "matches", "errors")
+        k: sum(getattr(s, k, 0) for s in summaries)
+        for k in ("new", "updated", "matches", "errors", "rejected")
     }
     print(
         f"total: sources={len(summaries)} new={tot['new']} updated={tot['updated']} "
-        f"matches={tot['matches']} errors={tot['errors']}"
+        f"matches={tot['matches']} errors={tot['errors']} rejected={tot['rejected']}"
     )
 
 

@@ -11,7 +11,7 @@ import logging
 import os
 import sys
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
@@ -37,6 +37,13 @@ class SourceSummary:
     blocked: int
     duration_s: float
     error_summary: str
+    rejected: int = 0  # article candidates rejected (classifier or extraction)
+    rejected_kinds: dict[str, int] = field(default_factory=dict)  # per kind: listing, not-article
+
+    def rejected_text(self) -> str:
+        """'5 (listing 3, not-article 2)', or '0'."""
+        kinds = ", ".join(f"{k} {n}" for k, n in self.rejected_kinds.items())
+        return f"{self.rejected}" + (f" ({kinds})" if kinds and self.rejected else "")
 
 
 def scrapy_settings(config: PantauConfig, db_path: str, run_id: str, log_level: str) -> Settings:
@@ -93,7 +100,7 @@ def crawl_sources(
     summaries = load_summaries(db_path, run_id)
     for s in summaries:
         log.info(
-            "source %s: %s, %d requests, %d new, %d updated, %d matches, %d errors",
+            "source %s: %s, %d requests, %d new, %d updated, %d matches, %d errors, rejected %s",
             s.source,
             s.status,
             s.requests,
@@ -101,6 +108,7 @@ def crawl_sources(
             s.updated,
             s.matches,
             s.errors,
+            s.rejected_text(),
         )
     seen = {s.source for s in summaries}
     for name in names:
@@ -114,15 +122,29 @@ def load_summaries(db_path: str, run_id: str) -> list[SourceSummary]:
     try:
         rows = db.execute(
             "SELECT source, status, requests, pages, articles_new, articles_updated, matches, "
-            "errors, blocked, duration_s, error_summary FROM crawl_runs WHERE run_id = ? "
-            "ORDER BY source",
+            "errors, blocked, duration_s, error_summary, rejected, rejected_kinds "
+            "FROM crawl_runs WHERE run_id = ? ORDER BY source",
             (run_id,),
         ).fetchall()
     finally:
         db.conn.close()
     return [
         SourceSummary(
-            r[0], r[1] or "failed", *(int(x or 0) for x in r[2:9]), float(r[9] or 0), r[10] or ""
+            r[0],
+            r[1] or "failed",
+            *(int(x or 0) for x in r[2:9]),
+            float(r[9] or 0),
+            r[10] or "",
+            int(r[11] or 0),
+            _kinds(r[12]),
         )
         for r in rows
     ]
+
+
+def _kinds(value: str | None) -> dict[str, int]:
+    try:
+        kinds = json.loads(value or "{}")
+    except ValueError:
+        return {}
+    return {str(k): int(n) for k, n in kinds.items()} if isinstance(kinds, dict) else {}

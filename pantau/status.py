@@ -3,9 +3,10 @@
 Sites change templates, start blocking, or drop their feeds without any error surfacing: the
 crawl still "succeeds" but yields fewer articles, or articles without dates. This reads the
 per-run counts in `crawl_runs` and the incremental state in `articles`/`pages`, and flags a
-source whose last run's yield or date rate fell below half its usual level, or that failed or
-was blocked several runs in a row. `source_health()` is the pure part (also for an operator
-alert); `print_status()` is the command.
+source whose last run's yield or date rate fell below half its usual level, whose last run
+rejected most of its article candidates (a changed template shows on its first run, not three
+runs later), or that failed or was blocked several runs in a row. `source_health()` is the
+pure part (also for an operator alert); `print_status()` is the command.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ DRIFT_FACTOR = 0.5  # last run's rate below this share of the earlier median fla
 MIN_SAMPLE = 3  # fewest article pages (or articles) a run needs for its rate to count
 MIN_HISTORY = 3  # fewest earlier runs with a rate before drift is judged
 HISTORY = 20  # earlier runs the median is taken over
+MOSTLY_REJECTED_MIN = 3  # fewest article candidates a run needs before "mostly rejected" counts
 
 
 def _connect_ro(db_path: str | Path) -> sqlite3.Connection | None:
@@ -57,6 +59,31 @@ def _run_rates(run: dict) -> tuple[float | None, float | None]:
     yield_rate = extracted / candidates if candidates >= MIN_SAMPLE else None
     date_rate = with_date / extracted if extracted >= MIN_SAMPLE else None
     return yield_rate, date_rate
+
+
+def _rejected(run: dict) -> int:
+    """Article candidates the run rejected (`not_articles` on rows from before `rejected`)."""
+    value = run.get("rejected")
+    return int(value if value is not None else run.get("not_articles") or 0)
+
+
+def _rejection_share(run: dict) -> tuple[int, int]:
+    """(rejected, article candidates) of one run: the candidates gave an article or not."""
+    new_or_changed = int(run.get("articles_new") or 0) + int(run.get("articles_updated") or 0)
+    seen = run.get("articles_seen")
+    extracted = (
+        int(seen) if seen is not None else max(new_or_changed, int(run.get("with_date") or 0))
+    )
+    rejected = _rejected(run)
+    return rejected, extracted + rejected
+
+
+def _rejected_kinds(run: dict) -> dict[str, int]:
+    try:
+        kinds = json.loads(run.get("rejected_kinds") or "{}")
+    except (TypeError, ValueError):
+        return {}
+    return kinds if isinstance(kinds, dict) else {}
 
 
 def _drift(last: float | None, earlier: list[float | None]) -> tuple[bool, float | None]:
@@ -140,8 +167,15 @@ def _health_of(
     def total(col: str) -> int:
         return sum(int(r.get(col) or 0) for r in recent)
 
+    rejected_last, candidates_last = _rejection_share(last) if last else (0, 0)
     flags: list[str] = []
     if enabled:
+        # judged on the last run alone: a changed template rejects every page from its first run
+        if candidates_last >= MOSTLY_REJECTED_MIN and rejected_last * 2 > candidates_last:
+            flags.append(
+                f"most article pages rejected on the last run ({rejected_last} of "
+                f"{candidates_last}): template changed?"
+            )
         if streak >= FAILURE_STREAK:
             kinds = {r.get("status") for r in finished[:streak]}
             what = "/".join(sorted(kinds))
@@ -174,6 +208,10 @@ def _health_of(
         "updated_articles": total("articles_updated"),
         "pages": total("pages"),
         "not_articles": total("not_articles"),
+        "rejected": sum(_rejected(r) for r in recent),
+        "rejected_last": rejected_last,
+        "candidates_last": candidates_last,
+        "rejected_kinds_last": _rejected_kinds(last) if last else {},
         "errors": total("errors"),
         "blocked": total("blocked"),
         "consecutive_failures": streak,
@@ -288,6 +326,7 @@ def _print_table(health: list[dict], runs: int) -> None:
         "new",
         "yield last/median",
         "dates last/median",
+        "rejected last",
         "blocked",
         "fails in a row",
         "known URLs",
@@ -304,6 +343,7 @@ def _print_table(health: list[dict], runs: int) -> None:
             str(h["new_articles"]),
             f"{_pct(h['yield_last'])} / {_pct(h['yield_median'])}",
             f"{_pct(h['date_rate_last'])} / {_pct(h['date_rate_median'])}",
+            _rejected_cell(h),
             str(h["blocked"]),
             str(h["consecutive_failures"]),
             str(h.get("known_urls", 0)),
@@ -314,6 +354,14 @@ def _print_table(health: list[dict], runs: int) -> None:
     Console().print(table)
 
 
+def _rejected_cell(h: dict) -> str:
+    """'5 of 6 (listing 3, not-article 2)': the last run's rejected article candidates."""
+    if not h.get("candidates_last"):
+        return "-"
+    kinds = ", ".join(f"{k} {n}" for k, n in (h.get("rejected_kinds_last") or {}).items())
+    return f"{h['rejected_last']} of {h['candidates_last']}" + (f" ({kinds})" if kinds else "")
+
+
 def _print_plain(health: list[dict], runs: int) -> None:
     for h in health:
         print(
@@ -322,6 +370,9 @@ def _print_plain(health: list[dict], runs: int) -> None:
             f"last_ok={h['last_ok_at'] or '-'} new_last_{runs}_runs={h['new_articles']} "
             f"yield={_pct(h['yield_last'])} yield_median={_pct(h['yield_median'])} "
             f"dates={_pct(h['date_rate_last'])} dates_median={_pct(h['date_rate_median'])} "
+            f"rejected_last={h.get('rejected_last', 0)} "
+            f"candidates_last={h.get('candidates_last', 0)} rejected_last_{runs}_runs="
+            f"{h.get('rejected', 0)} "
             f"blocked={h['blocked']} errors={h['errors']} "
             f"consecutive_failures={h['consecutive_failures']} "
             f"known_urls={h.get('known_urls', 0)} feeds={h.get('feeds', 0)} "

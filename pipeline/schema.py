@@ -47,6 +47,7 @@ TABLES: dict[str, dict] = {
             "first_seen_at": str,
             "last_seen_at": str,
             "fetched_url": str,
+            "story_type": str,  # article | photo | video
         },
         pk="id",
         foreign_keys=[("story_id", "stories", "id")],
@@ -122,6 +123,8 @@ TABLES: dict[str, dict] = {
             "parent_url": str,  # for pages 2..n of a multi-page article: the first page's URL
             "page_no": int,
             "html": bytes,  # zlib-compressed raw body
+            "reason": str,  # why an article candidate gave no article, in plain words
+            "signals": str,  # JSON object: the measurements that decided the rejection
         },
         pk="url",
     ),
@@ -141,6 +144,8 @@ TABLES: dict[str, dict] = {
             "errors": int,
             "blocked": int,
             "not_articles": int,
+            "rejected": int,  # article candidates rejected (classifier or extraction)
+            "rejected_kinds": str,  # JSON object: rejected count per kind
             "with_date": int,
             "articles_seen": int,  # article pages that gave an article, changed or not
             "duration_s": float,

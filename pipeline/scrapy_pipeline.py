@@ -29,6 +29,11 @@ from pipeline.storage import Archive, compress
 
 log = logging.getLogger(__name__)
 
+# The raw body of a rejected article candidate is kept (compressed) so an operator can see
+# what was dropped, without fetching it again; past this size only the reason is kept.
+MAX_REJECTED_BODY = 2_000_000
+MOSTLY_REJECTED_MIN = 3  # fewest article candidates before "mostly rejected" is judged
+
 
 def _settings_paths(crawler: Crawler) -> tuple[str, str]:
     s = crawler.settings
@@ -100,6 +105,7 @@ class ArchivePipeline:
         body = item.get("body") or b""
         if isinstance(body, str):
             body = body.encode("utf-8")
+        rejected = bool(item.get("reason"))  # an article candidate the spider's classifier refused
         self.archive.store_page(
             item["url"],
             source=item["source"],
@@ -111,8 +117,12 @@ class ArchivePipeline:
             last_modified=item.get("last_modified"),
             content_type=item.get("content_type"),
             # feeds and sitemaps are small and their links are re-checked from the stored body
-            # when the server answers 304; listings and home pages are not worth keeping
-            keep_body=item.get("kind") in ("feed", "sitemap"),
+            # when the server answers 304; listings and home pages are not worth keeping, but
+            # a rejected article candidate is (the operator checks what was dropped)
+            keep_body=item.get("kind") in ("feed", "sitemap")
+            or (rejected and len(body) <= MAX_REJECTED_BODY),
+            reason=item.get("reason"),
+            signals=item.get("signals"),
         )
 
     async def _extract(self, job: ExtractJob) -> tuple:
@@ -142,21 +152,10 @@ class ArchivePipeline:
         # zlib lets go of the GIL: the raw page compresses on another core during extraction
         packed = asyncio.ensure_future(asyncio.to_thread(compress, raw)) if self.asyncio else None
         art, matches = await self._extract(job)
-        if isinstance(art, Rejection):
-            self.stats.inc_value("pantau/not_articles")
-            self.archive.store_page(
-                item["url"],
-                source=source.name,
-                kind="not-article",
-                status=int(item.get("status") or 0),
-                body=raw,
-                fetched_at=fetched_at.isoformat(),
-                etag=item.get("etag"),
-                last_modified=item.get("last_modified"),
-                keep_body=False,
-            )
-            return
         blob = await packed if packed is not None else None
+        if isinstance(art, Rejection):
+            self._store_rejection(item, source.name, art, raw, fetched_at, blob)
+            return
         self._store_raw(item, source.name, raw, extra, fetched_at, blob)
         result = self.archive.store_article(
             art,
@@ -172,6 +171,36 @@ class ArchivePipeline:
             self.stats.inc_value("pantau/matches", len(matches))
         if result.alerts_queued:
             self.stats.inc_value("pantau/alerts_queued", result.alerts_queued)
+
+    def _store_rejection(
+        self,
+        item: dict,
+        source: str,
+        rejection: Rejection,
+        raw: bytes,
+        fetched_at: datetime,
+        compressed: bytes | None,
+    ) -> None:
+        """An article candidate extraction refused: a `pages` row with its kind, reason and
+        signals (and the raw page, bounded), an INFO line, and a count for the run."""
+        log.info("rejected %s: %s", item["url"], rejection.describe())
+        self.stats.inc_value("pantau/not_articles")
+        self.stats.inc_value(f"pantau/rejected/{rejection.kind}")
+        self.archive.store_page(
+            item["url"],
+            source=source,
+            kind=rejection.kind,
+            status=int(item.get("status") or 0),
+            body=raw,
+            compressed=compressed,
+            fetched_at=fetched_at.isoformat(),
+            etag=item.get("etag"),
+            last_modified=item.get("last_modified"),
+            content_type="text/html; charset=utf-8",
+            keep_body=len(raw) <= MAX_REJECTED_BODY,
+            reason=rejection.reason,
+            signals={"stage": rejection.stage, **rejection.signals},
+        )
 
     def _store_raw(
         self,
@@ -280,6 +309,13 @@ def summarise_stats(stats: dict, reason: str = "finished") -> tuple[dict, str, s
     )
     blocked = get("pantau/blocked")
     new = get("pantau/articles/new") + get("pantau/articles/copy")
+    # article candidates refused by the spider's classifier or by extraction, per kind
+    rejected_kinds = {
+        k.removeprefix("pantau/rejected/"): int(v or 0)
+        for k, v in sorted(stats.items())
+        if k.startswith("pantau/rejected/") and v
+    }
+    rejected = sum(rejected_kinds.values())
     counts = {
         "requests": get("downloader/request_count"),
         "pages": responses,
@@ -288,12 +324,16 @@ def summarise_stats(stats: dict, reason: str = "finished") -> tuple[dict, str, s
         "matches": get("pantau/matches"),
         "errors": errors,
         "blocked": blocked,
-        "not_articles": get("pantau/not_articles"),
+        "not_articles": rejected,  # the same count as `rejected` (docs/schema.md)
+        "rejected": rejected,
+        "rejected_kinds": rejected_kinds,
         "with_date": get("pantau/articles/with_date"),
         "articles_seen": sum(
             get(f"pantau/articles/{k}") for k in ("new", "copy", "updated", "unchanged", "alias")
         ),
     }
+    candidates = counts["articles_seen"] + rejected
+    mostly_rejected = candidates >= MOSTLY_REJECTED_MIN and rejected * 2 > candidates
     # "failed as a whole": nothing answered, or the site answered but every article page it
     # tried failed and none was already archived (a re-run retrying only its few broken pages
     # of an otherwise healthy site is partial, not failed)
@@ -307,11 +347,14 @@ def summarise_stats(stats: dict, reason: str = "finished") -> tuple[dict, str, s
         status = "blocked"
     elif (ok == 0 and counts["requests"] > 0) or articles_failed:
         status = "failed"
-    elif errors:
+    elif errors or mostly_rejected:
         status = "partial"
     else:
         status = "ok"
     if reason not in ("finished",) and status == "ok":
         status = "partial" if reason != "budget" else "ok"
-    summary = ", ".join(error_kinds[:8])
+    problems = error_kinds[:8]
+    if mostly_rejected:
+        problems.append(f"most article pages rejected ({rejected} of {candidates})")
+    summary = ", ".join(problems)
     return counts, status, summary

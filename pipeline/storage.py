@@ -223,12 +223,16 @@ class Archive:
         page_no: int | None = None,
         keep_body: bool = True,
         compressed: bytes | None = None,
+        reason: str | None = None,
+        signals: dict | None = None,
     ) -> None:
         """Record a fetched page: its conditional-GET validators, body hash and raw body.
 
         A 304 carries no body: it refreshes the fetch time and validators but keeps the stored
         body and its hash, which still describe the page. `compressed` is `compress(body)` when
         the caller already has it (the crawl compresses in a thread beside extraction).
+        `reason` and `signals` say why an article candidate gave no article (a rejection is
+        never silent); a later fetch without them clears them.
         """
         if status == 304:
             self.db.execute(
@@ -243,12 +247,14 @@ class Archive:
         blob = (compressed if compressed is not None else compress(body)) if keep_body else None
         self.db.execute(
             "INSERT INTO pages(url, source, kind, fetched_at, status, etag, last_modified, "
-            "content_type, body_hash, parent_url, page_no, html) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) "
+            "content_type, body_hash, parent_url, page_no, html, reason, signals) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
             "ON CONFLICT(url) DO UPDATE SET source=excluded.source, kind=excluded.kind, "
             "fetched_at=excluded.fetched_at, status=excluded.status, etag=excluded.etag, "
             "last_modified=excluded.last_modified, content_type=excluded.content_type, "
             "body_hash=excluded.body_hash, parent_url=excluded.parent_url, "
-            "page_no=excluded.page_no, html=excluded.html",
+            "page_no=excluded.page_no, html=excluded.html, reason=excluded.reason, "
+            "signals=excluded.signals",
             (
                 url,
                 source,
@@ -262,6 +268,8 @@ class Archive:
                 parent_url,
                 page_no,
                 blob,
+                reason,
+                json.dumps(signals, ensure_ascii=False, default=str) if signals else None,
             ),
         )
 
@@ -349,8 +357,8 @@ class Archive:
         cur = self.db.execute(
             "INSERT INTO articles(url, source, title, author, editor, site_name, published_at, "
             "published_at_source, updated_at, language, region, text, word_count, content_hash, "
-            "story_id, revision, first_seen_at, last_seen_at, fetched_url) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1,?,?,?)",
+            "story_id, revision, first_seen_at, last_seen_at, fetched_url, story_type) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1,?,?,?,?)",
             (
                 art.url,
                 source,
@@ -370,6 +378,7 @@ class Archive:
                 now,
                 now,
                 fetched_url,
+                art.story_type,
             ),
         )
         self.db.execute(
@@ -397,7 +406,7 @@ class Archive:
             "published_at_source=CASE WHEN published_at IS NULL THEN ? "
             "ELSE published_at_source END, updated_at=COALESCE(?, updated_at), "
             "language=COALESCE(?, language), region=COALESCE(?, region), text=?, word_count=?, "
-            "content_hash=?, revision=?, last_seen_at=? WHERE id=?",
+            "content_hash=?, revision=?, last_seen_at=?, story_type=? WHERE id=?",
             (
                 art.title,
                 art.author,
@@ -413,6 +422,7 @@ class Archive:
                 chash,
                 revision + 1,
                 now,
+                art.story_type,
                 article_id,
             ),
         )
@@ -589,7 +599,7 @@ class Archive:
             cur = self.db.execute(
                 "INSERT INTO crawl_runs(run_id, started_at, status, source, requests, pages, "
                 "articles_new, articles_updated, matches, errors, blocked, not_articles, "
-                "with_date) VALUES (?,?, 'running', ?, 0,0,0,0,0,0,0,0,0)",
+                "rejected, with_date) VALUES (?,?, 'running', ?, 0,0,0,0,0,0,0,0,0,0)",
                 (run_id, started_at or utcnow(), source),
             )
             return int(cur.lastrowid)
@@ -604,14 +614,17 @@ class Archive:
             "errors",
             "blocked",
             "not_articles",
+            "rejected",
             "with_date",
             "articles_seen",
             "duration_s",
         ]
         sets = ", ".join(f"{c} = ?" for c in cols)
+        kinds = counts.get("rejected_kinds") or {}
         with write_transaction(self.db):
             self.db.execute(
-                f"UPDATE crawl_runs SET {sets}, status = ?, finished_at = ?, error_summary = ? "
-                "WHERE id = ?",
-                [counts.get(c, 0) for c in cols] + [status, utcnow(), error_summary, row_id],
+                f"UPDATE crawl_runs SET {sets}, rejected_kinds = ?, status = ?, finished_at = ?, "
+                "error_summary = ? WHERE id = ?",
+                [counts.get(c, 0) for c in cols]
+                + [json.dumps(kinds) if kinds else None, status, utcnow(), error_summary, row_id],
             )

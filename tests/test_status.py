@@ -167,6 +167,36 @@ def test_rates_prefer_an_explicit_extracted_count():
     assert _run_rates(run) == (pytest.approx(0.9), pytest.approx(1 / 9))
 
 
+def test_mostly_rejected_last_run_flags_at_once(tmp_path, capsys):
+    """No history needed: the first run whose article candidates were mostly rejected flags
+    the source; a small sample or a minority of rejections does not."""
+    names = {"changed": (2, 5), "few": (1, 1), "some": (6, 3)}  # (articles_seen, rejected)
+    sources = [Source(name=n, url=f"https://{n}.example/") for n in names]
+    config = PantauConfig(
+        directory=str(tmp_path), sources=sources, topics=[], smtp=None, subscriptions=[]
+    )
+    archive = Archive(tmp_path / "r.db")
+    for name, (seen, rejected) in names.items():
+        archive.db.execute(
+            "INSERT INTO crawl_runs(run_id, started_at, finished_at, status, source, "
+            "articles_new, articles_seen, not_articles, rejected, rejected_kinds) "
+            "VALUES ('r1', '2026-01-01T01:00:00Z', '2026-01-01T01:05:00Z', 'partial', ?, "
+            "?, ?, ?, ?, ?)",
+            (name, seen, seen, rejected, rejected, json.dumps({"listing": rejected})),
+        )
+    archive.db.conn.commit()
+    archive.close()
+    health = _by_source(source_health(tmp_path / "r.db", config))
+    assert health["changed"]["flags"] == [
+        "most article pages rejected on the last run (5 of 7): template changed?"
+    ]
+    assert not health["few"]["flagged"] and not health["some"]["flagged"]
+    assert health["some"]["rejected_last"] == 3 and health["some"]["candidates_last"] == 9
+    assert print_status(tmp_path / "r.db", config, fmt="json") == 1
+    data = _by_source(json.loads(capsys.readouterr().out))
+    assert data["changed"]["rejected_kinds_last"] == {"listing": 5}
+
+
 def test_missing_archive(tmp_path, capsys):
     config = _config(tmp_path)
     health = source_health(tmp_path / "none.db", config)
