@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, quote_plus, urlencode, urljoin, urlsplit, ur
 
 from lxml import etree
 
-from pipeline.canonical import SECOND_LEVEL, canonicalize_url
+from pipeline.canonical import canonicalize_url, registrable_domain
 from spiders.discovery import _html, same_site
 
 # Path segments that mark index pages (home sections, tags, authors, search, galleries).
@@ -27,14 +27,22 @@ NONARTICLE_SEGMENTS = frozenset(
         "wp-content", "wp-includes", "wp-json", "amp-stories", "about", "tentang-kami",
         "redaksi", "kontak", "contact", "pedoman-media-siber", "disclaimer", "privacy-policy",
         "kebijakan-privasi", "iklan", "karir", "subscribe", "epaper", "e-paper",
-        # gallery indexes and photo/video stories: not text articles
-        "foto", "photo", "photos", "galeri", "gallery", "galleries", "video", "videos",
         # the static pages every Indonesian news site has (Dewan Pers rules, ads, staff)
         "pedoman-pemberitaan-media-siber", "kode-etik-jurnalistik", "syarat-dan-ketentuan",
         "ketentuan-layanan", "hubungi-kami", "susunan-redaksi", "info-iklan", "tentang",
         "standar-perlindungan-profesi-wartawan", "sitemap.xml", "users", "user", "member",
     }
 )  # fmt: skip
+# Sections of photo and video stories. The section itself ("/foto", "/video?page=2",
+# "/galeri/daerah") is a gallery index; a story under it ("/foto/2024/03/06/slug",
+# "/video/412290/slug", "/readfoto/123/slug") is an article candidate like any other: a photo
+# story about the topic is a story about the topic.
+MEDIA_SEGMENTS = frozenset(
+    {"foto", "photo", "photos", "galeri", "gallery", "galleries", "video", "videos", "readfoto",
+     "foto-news", "photo-news", "fotografi", "multimedia", "tv"}
+)  # fmt: skip
+# What names one story after a media segment: a numeric id or a slug of two or more words.
+MEDIA_STORY_RE = re.compile(r"^(?:\d{5,}|[a-z0-9]+(?:-[a-z0-9]+)+)(?:\.html?)?$", re.I)
 # Static-page slugs that start with a word of this set are service pages, whatever follows
 # ("info-iklan-dan-kerja-sama-media", "kebijakan-privasi-dan-cookie").
 STATIC_PREFIXES = ("info-iklan", "kebijakan-privasi", "syarat-dan-ketentuan", "pedoman-media",
@@ -81,6 +89,8 @@ class Template:
         if segments and segments[-1] in NONARTICLE_SEGMENTS:
             return True
         if len(segments) == 1 and segments[0].startswith(STATIC_PREFIXES):
+            return True
+        if is_gallery_index(segments):
             return True
         query = dict(parse_qsl(parts.query))
         return "s" in query or "q" in query or "tag" in query or "cat" in query
@@ -245,7 +255,7 @@ class Tribun(Template):
 
     def is_nonarticle_url(self, url: str) -> bool:
         path = urlsplit(url).path.lower()
-        if re.search(r"/(foto|video|tag|topic|index-news|tribunners|superskor)(/|$)", path):
+        if re.search(r"/(tag|topic|index-news|tribunners|superskor)(/|$)", path):
             return True
         return super().is_nonarticle_url(url)
 
@@ -266,11 +276,12 @@ class Kompas(Template):
 
 
 class Antara(Template):
-    """Antara national and regional sites: /berita/<id>/<slug>; photo stories under /foto/<id>."""
+    """Antara national and regional sites: /berita/<id>/<slug>; photo and video stories under
+    /foto/<id>/<slug> and /video/<id>/<slug>."""
 
     name = "antara"
-    # /foto/<id>/ and /video/<id>/ are photo and video stories (galleries), not text articles
-    article_re = re.compile(r"/berita/\d{3,}/[a-z0-9-]+", re.I)
+    # /foto/<id>/slug and /video/<id>/slug are photo and video stories: articles too
+    article_re = re.compile(r"/(?:berita|foto|video)/\d{3,}/[a-z0-9-]+", re.I)
     fallback_sitemap_paths = ("/sitemap.xml",)
 
     def default_feeds(self, home: str) -> list[str]:
@@ -288,8 +299,46 @@ class Detik(Template):
         return urlunsplit(parts._replace(query=urlencode(q), fragment=""))
 
 
+class Blogger(Template):
+    """Blogger / Blogspot, on *.blogspot.com or a custom domain (kabupaten and dinas news very
+    often is). Posts live at /YYYY/MM/slug.html; /p/slug.html is a static page; /YYYY/ and
+    /YYYY/MM/ are archive pages; /search, /search/label/X and the older-posts link
+    (/search?updated-max=...) are listings that every Blogger robots.txt disallows, so the
+    feed (/feeds/posts/default, ?alt=rss) and the sitemap index (/sitemap.xml ->
+    sitemap.xml?page=N) carry discovery. `?m=1` is the mobile view of the same page."""
+
+    name = "blogger"
+    post_path_re = re.compile(r"^/(?:19|20)\d{2}/[01]\d/[^/]+\.html$", re.I)
+    archive_path_re = re.compile(
+        r"^/(?:19|20)\d{2}(?:/[01]\d(?:/[0-3]\d)?)?/?$|_archive\.html$", re.I
+    )
+    fallback_sitemap_paths = ("/sitemap.xml",)
+
+    def is_nonarticle_url(self, url: str) -> bool:
+        path = urlsplit(url).path.lower()
+        if path.startswith(("/search", "/p/", "/feeds/")) or self.archive_path_re.search(path):
+            return True
+        return super().is_nonarticle_url(url)
+
+    def is_article_url(self, url: str) -> bool:
+        """A post: /YYYY/MM/slug.html, whatever the query (`?m=1`, `?showComment=`)."""
+        if self.custom_re is not None:
+            return bool(self.custom_re.search(url))
+        return bool(self.post_path_re.match(urlsplit(url).path))
+
+    def is_listing_url(self, url: str) -> bool:
+        """The older-posts pages and archive months (robots.txt decides if they are read)."""
+        parts = urlsplit(url)
+        if parts.path == "/search" and "updated-max" in parts.query:
+            return True
+        return bool(self.archive_path_re.search(parts.path)) or super().is_listing_url(url)
+
+    def default_feeds(self, home: str) -> list[str]:
+        return [urljoin(home, "/feeds/posts/default?alt=rss")]
+
+
 TEMPLATES: dict[str, type[Template]] = {
-    t.name: t for t in (Template, WordPress, Tribun, Kompas, Antara, Detik)
+    t.name: t for t in (Template, WordPress, Tribun, Kompas, Antara, Detik, Blogger)
 }
 
 
@@ -298,15 +347,31 @@ def get_template(name: str | None, article_url_pattern: str | None = None) -> Te
     return TEMPLATES.get(name or "generic", Template)(article_url_pattern)
 
 
+_GENERATOR_TAG = re.compile(r"<meta\b[^>]*\bname\s*=\s*[\"']generator[\"'][^>]*>", re.I)
+
+
+def detect_template(html: str) -> str | None:
+    """The family a page's own `<meta name="generator">` names, when it has a template of its
+    own (Blogger writes `<meta content='blogger' name='generator'/>` on every page), so a
+    source left at `generic` on a Blogger blog still gets Blogger's rules."""
+    for tag in _GENERATOR_TAG.findall(html[:100_000]):
+        m = re.search(r"\bcontent\s*=\s*[\"']\s*([^\"']*)", tag, re.I)
+        if m and m.group(1).lower().startswith("blogger"):
+            return "blogger"
+    return None
+
+
 # --------------------------------------------------------------------------- helpers
 
 
-def registrable_domain(url: str) -> str:
-    """example.com for news.example.com; pemda.go.id for web.pemda.go.id."""
-    host = (urlsplit(url).hostname or "").lower()
-    labels = host.split(".")
-    n = 3 if len(labels) >= 3 and labels[-2] in SECOND_LEVEL and len(labels[-1]) == 2 else 2
-    return ".".join(labels[-n:])
+def is_gallery_index(segments: list[str]) -> bool:
+    """A photo/video section or gallery index: a media segment with no story named after it
+    ("/foto", "/video/daerah"), as against a story ("/foto/2024/03/06/slug", "/video/123/x")."""
+    for i, seg in enumerate(segments):
+        if seg in MEDIA_SEGMENTS:
+            rest = [s for s in segments[i + 1 :] if s not in MEDIA_SEGMENTS and s != "read"]
+            return not any(MEDIA_STORY_RE.match(s) for s in rest)
+    return False
 
 
 _PAGE_KEYS = ("page", "halaman", "hal", "paged")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from spiders.charset import decode_html
+from pipeline.htmlcodec import decode_html
 from spiders.templates import get_template
 from tests.conftest import corpus_file
 
@@ -32,7 +32,17 @@ def page(name: str) -> str:
         ("tribun", TRIBUN, True),
         ("tribun", "https://pontianak.tribunnews.com/amp/2024/01/15/pemkot-gelar-apel-asn", True),
         ("tribun", "https://pontianak.tribunnews.com/tag/asn", False),
-        ("tribun", "https://pontianak.tribunnews.com/foto/2024/01/15/galeri-apel", False),
+        # a photo/video story is an article candidate; the photo/video section is an index
+        ("tribun", "https://pontianak.tribunnews.com/foto/2024/01/15/galeri-apel", True),
+        ("tribun", "https://pontianak.tribunnews.com/video/2024/01/15/gubernur-lantik", True),
+        ("tribun", "https://pontianak.tribunnews.com/foto", False),
+        ("tribun", "https://pontianak.tribunnews.com/video?page=2", False),
+        ("antara", "https://kalteng.antaranews.com/foto/412300/apel-kesadaran-nasional", True),
+        ("antara", "https://kalteng.antaranews.com/foto/", False),
+        ("generic", "https://x.id/galeri/page/2", False),
+        ("generic", "https://x.id/foto/daerah", False),
+        ("generic", "https://x.id/readfoto/123456/apel-asn-pemkab", True),
+        ("generic", "https://foto.x.id/read/2024/03/06/123456/apel-asn-pemkab", True),
         ("tribun", "https://pontianak.tribunnews.com/", False),
         ("antara", "https://kalteng.antaranews.com/berita/272591/workshop-revolusi-mental", True),
         ("antara", "https://kalteng.antaranews.com/terkini", False),
