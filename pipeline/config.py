@@ -65,7 +65,9 @@ class Source(Strict):
     name: Name
     url: HttpUrl
     region: str | None = None
-    template: Literal["generic", "wordpress", "tribun", "antara", "kompas", "detik"] = "generic"
+    template: Literal["generic", "wordpress", "tribun", "antara", "kompas", "detik", "blogger"] = (
+        "generic"
+    )
     feeds: list[HttpUrl] = Field(default_factory=list)
     sitemaps: list[HttpUrl] = Field(default_factory=list)
     search_url: HttpUrl | None = None
