@@ -3,10 +3,15 @@
 Each case is a page (corpus copy or a seed article rebuilt in its template family) with a
 hand-checked expectation: title, day of publication, first and last body sentence, sentences
 that must survive in order, furniture that must not, and sentences that must appear once.
+
+Development cases are asserted one by one. Hold-out cases (tests/extraction/cases_io.py says
+which outlets) are only measured as a group, against the done-criteria of issue 13: rules are
+never written from them, so a failure there is reported, not fixed page by page.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,36 +20,116 @@ import pytest
 from pipeline.cleaning import Block, clean_blocks
 from pipeline.extract import clean_title, decode_html, extract_article, page_kind
 from pipeline.regions import province_of, refine_region
-from tests.extraction.cases_io import load_cases, squash
+from tests.extraction.cases_io import (
+    GROUPS,
+    HOLDOUT_OUTLETS,
+    NONARTICLE_DIR,
+    NONARTICLE_INDEX,
+    ends_with,
+    judge,
+    load_cases,
+    load_nonarticle,
+    squash,
+)
 
-CASES = load_cases()
-NONARTICLE = sorted((Path(__file__).parent / "extraction" / "nonarticle").glob("*.html"))
+ALL_CASES = load_cases()
+CASES = [c for c in ALL_CASES if c.group == "development"]
+HOLDOUT = [c for c in ALL_CASES if c.group == "holdout"]
+NONARTICLE = [NONARTICLE_DIR / f"{p.name}.html" for p in load_nonarticle("development")]
+
+# Development cases Pantau fails today: named here so the rule writers see what to fix; strict,
+# so the mark has to go when the case passes.
+KNOWN_FAILURES = {
+    "kompas-5": "the comment-form text (#JernihBerkomentar) ends the body; author is the editor",
+    "okezone-2": "the GLOSSARY widget follows the body; subheadings '2.' and '5.' next to a "
+    "'Baca Juga' line are removed",
+}
+
+
+def _marked(cases: list, known: dict[str, str]) -> list:
+    return [
+        pytest.param(c, marks=pytest.mark.xfail(strict=True, reason=known[c.name]))
+        if c.name in known
+        else c
+        for c in cases
+    ]
+
+
+def _extract(case, explain: bool = False):  # noqa: ANN001, ANN202
+    e = case.expect
+    return extract_article(
+        case.html,
+        e["url"],
+        fetched_at=case.fetched_at,
+        template=e["template"],
+        source_region=e.get("source_region"),
+        extra_pages=case.extra_pages or None,
+        explain=explain,
+    )
 
 
 @pytest.fixture(scope="module")
 def results() -> dict:
-    out = {}
-    for case in CASES:
-        e = case.expect
-        out[case.name] = extract_article(
-            case.html,
-            e["url"],
-            fetched_at=case.fetched_at,
-            template=e["template"],
-            source_region=e.get("source_region"),
-            extra_pages=case.extra_pages or None,
-            explain=True,
-        )
-    return out
+    return {case.name: _extract(case, explain=True) for case in CASES}
 
 
 def test_evaluation_set_is_complete() -> None:
     names = {c.name for c in CASES}
-    assert len([n for n in names if not n.startswith("seed-")]) == 31
+    assert len([n for n in names if not n.startswith("seed-")]) == 34
     assert {"seed-000", "seed-001", "seed-002", "seed-003", "seed-004-p1"} <= names
+    assert {c.name for c in HOLDOUT} == {"jpnn-1", "tribunnews-1"}
+    assert len(NONARTICLE) == 18 and len(load_nonarticle("holdout")) == 6
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_group_split_covers_every_page() -> None:
+    """Every case and non-article page is in one group; no hold-out outlet in development."""
+    pages = [*ALL_CASES, *load_nonarticle()]
+    assert all(p.group in GROUPS for p in pages)
+    dev_outlets = {p.outlet for p in pages if p.group == "development"}
+    assert not dev_outlets & HOLDOUT_OUTLETS
+    assert {p.outlet for p in pages if p.group == "holdout"} == HOLDOUT_OUTLETS
+    index = json.loads(NONARTICLE_INDEX.read_text())
+    assert set(index) == {p.stem for p in NONARTICLE_DIR.glob("*.html")}
+    assert all(m["url"].startswith(("http://", "https://")) for m in index.values())
+
+
+def test_holdout_meets_the_done_criteria() -> None:
+    """Issue 13: on the hold-out, >= 90% of article pages pass, no furniture leaks, no article
+    rejected, no index page archived as an article (real URL and template of each page)."""
+    judged = [judge(c, getattr(_extract(c), "text", None)) for c in HOLDOUT]
+    archived = [
+        p.name
+        for p in load_nonarticle("holdout")
+        if extract_article(p.html, p.url, template=p.template)
+    ]
+    # counts only: which hold-out page fails, and why, is for bench/extraction_quality.py
+    passed = sum(j.passed for j in judged)
+    assert HOLDOUT and passed >= 0.9 * len(HOLDOUT), f"{passed}/{len(HOLDOUT)} pass"
+    assert sum(len(j.leaked) for j in judged) == 0, "furniture leaks"
+    assert sum(j.rejected for j in judged) == 0, "hold-out articles rejected"
+    assert len(archived) == 0, "hold-out index pages archived as articles"
+
+
+def test_pass_rule_fails_what_it_should() -> None:
+    """The benchmark's pass rule on a real page's reference body and on spoilt copies of it."""
+    case = next(c for c in CASES if c.name == "detik-2")
+    ref = case.reference
+    assert judge(case, ref).passed
+    assert judge(case, ref + "\n\n(vyp/kna)").passed  # a sign-off is not a wrong last sentence
+    assert judge(case, None).rejected and not judge(case, None).passed
+    cut = judge(case, ref.rsplit("\n\n", 1)[0])
+    assert not cut.passed and not cut.last_ok and cut.first_ok
+    leak = judge(case, ref + '\n\nSimak Video "Penyakit Jantung Penyakit Orang Tua?"')
+    assert not leak.passed and leak.leaked == [
+        "Simak Video",
+        "Penyakit Jantung Penyakit Orang Tua?",
+    ]
+    lost = judge(case, ref.replace("Seiring waktu, kondisi Donna terus memburuk.", ""))
+    assert lost.missing == ["Seiring waktu, kondisi Donna terus memburuk."]
+    assert "last sentence" in cut.why() and "leak" in leak.why()
+
+
+@pytest.mark.parametrize("case", _marked(CASES, KNOWN_FAILURES), ids=lambda c: c.name)
 def test_case(case, results) -> None:  # noqa: ANN001
     e = case.expect
     art = results[case.name]
@@ -52,7 +137,7 @@ def test_case(case, results) -> None:  # noqa: ANN001
     text = squash(art.text)
     assert art.title == e["title"]
     assert squash(e["body_first"]) in text[:600], "first body sentence at the start"
-    assert text.endswith(squash(e["body_last"])), "last body sentence at the end"
+    assert ends_with(text, e["body_last"]), "last body sentence at the end (a sign-off may follow)"
     pos = 0
     for sentence in e["must_contain"]:
         found = text.find(squash(sentence), pos)
@@ -100,7 +185,8 @@ def test_page_kind_by_url_shape() -> None:
 def test_explain_names_rules_and_bylines_become_metadata(results) -> None:  # noqa: ANN001
     art = results["seed-004-p1"]
     rules = {r.rule for r in art.removed}
-    assert {"read_also", "header_zone", "photo_credit", "caption"} <= rules
+    # the lead photo's credit and caption go as nodes, before trafilatura sees the page
+    assert {"read_also", "header_zone", "prune:credit", "prune:caption"} <= rules
     assert art.author == "Anggita Putri" and art.editor == "Jamadin"
     antara = results["seed-003"]
     assert antara.author == "Gusti Jainal" and antara.editor == "Ronny NT"
@@ -195,3 +281,26 @@ def test_extraction_is_deterministic_and_ignores_fetch_time() -> None:
     a = extract_article(case.html, case.expect["url"], fetched_at=datetime(2030, 1, 1, tzinfo=UTC))
     b = extract_article(case.html, case.expect["url"], fetched_at=datetime(2031, 1, 1, tzinfo=UTC))
     assert a.text == b.text and a.published_at == b.published_at
+
+
+def test_title_from_the_title_element_alone() -> None:
+    """A page whose only title source is <title> (no og:title, JSON-LD or h1): the title is
+    its words, not its characters spaced apart."""
+    import lxml.html
+
+    page = Path(__file__).parent / "extraction" / "cases" / "beritamanado-1.html"
+    tree = lxml.html.fromstring(page.read_bytes())
+    for el in tree.xpath(
+        "//meta[@property='og:title' or @name='twitter:title']"
+        " | //script[@type='application/ld+json']"
+    ):
+        el.drop_tree()
+    for h1 in tree.xpath("//h1"):
+        h1.drop_tag()  # its text stays, as a heading it goes
+    url = "https://beritamanado.com/forkopimda-mitra-koordinasikan-penanganan-covid-19/"
+    when = datetime(2026, 1, 20, tzinfo=UTC)
+    art = extract_article(lxml.html.tostring(tree), url, fetched_at=when)
+    assert art is not None
+    assert art.title == (
+        "Forkopimda Mitra Koordinasikan Penanganan COVID-19 dan Keamanan Kebun Raya Megawati"
+    )
