@@ -9,6 +9,12 @@ signals that work on templates never seen: a label followed by linked lines (the
 the first unlinked line), an italic line right after an image (caption), what follows a closing
 line such as a comment heading, a dateline or date-only row ending the header, and repeats.
 The text is NFKC-normalised so the rules, FTS5 and the topic matcher see the same letters.
+
+Furniture is removed as a node, never as a string: a photo's credit and caption are recognised
+in the tree by their place after the image (`_photo_furniture`), so a body paragraph whose text
+equals a caption (Tribun's caption under the lead photo repeats the lede) is another node and
+stays. The text rules left are repeats on purpose: a paragraph or run printed twice, the title
+printed again, and page 1's furniture recurring on pages 2..n.
 """
 
 from __future__ import annotations
@@ -169,6 +175,14 @@ def _class_verdict(template: str, cls: str) -> int:
 
 
 _ITALIC = frozenset({"em", "i", "small", "figcaption", "cite"})
+_IMAGES = frozenset({"img", "amp-img"})
+_NOT_TEXT = frozenset({"script", "style", "noscript", "br", "hr"})
+_BOX_TAGS = frozenset({"div", "p", "span", "small", "em", "i", "figcaption", "cite"})
+_CREDIT_ONLY = [
+    re.compile(rx, re.IGNORECASE) for n, rx in R.LINE_RULES["generic"] if n == "credit_only"
+]
+_PHOTO_BOX_DEPTH = 3  # wrappers the image may end before its credit/caption follow
+_REPEAT_LOOKAHEAD = 12  # paragraphs after a caption where the lede it repeats may stand
 
 
 def _image_holder(img: etree._Element) -> etree._Element:
@@ -183,30 +197,130 @@ def _image_holder(img: etree._Element) -> etree._Element:
         el = parent
 
 
-def _caption_after(img: etree._Element) -> etree._Element | None:
-    """The caption a template prints right after an image, when its form says so.
+def _has_text(el: etree._Element) -> bool:
+    return any(t.strip() for t in el.itertext())
 
-    Structural: the next element after the image (or after the element holding only it) is
-    short and entirely italic/small (<em>, <i>, <small>, or a paragraph wrapping one). A short
-    plain paragraph after an image stays: ledes often follow a photo.
-    """
-    holder = _image_holder(img)
-    if (holder.tail or "").strip():
+
+def _next_with_text(el: etree._Element) -> etree._Element | None:
+    """The next sibling element that holds text, skipping empty spacers (<div class="cl2">);
+    None when text (a tail) or nothing comes first."""
+    if (el.tail or "").strip():
         return None
-    nxt = holder.getnext()
-    if nxt is None or not isinstance(nxt.tag, str):
-        return None
-    text = _short_text(nxt, 600)
-    if not text or len(text.split()) > R.CAPTION_MAX_WORDS:
-        return None
-    if nxt.tag in _ITALIC:
-        return nxt
-    # a paragraph whose whole text sits in one italic child: <p><em>caption</em></p>
-    if nxt.tag in ("p", "div", "span") and len(nxt) == 1 and not (nxt.text or "").strip():
-        child = nxt[0]
-        if child.tag in _ITALIC and not (child.tail or "").strip():
+    nxt = el.getnext()
+    while nxt is not None:
+        if isinstance(nxt.tag, str) and nxt.tag not in _NOT_TEXT and _has_text(nxt):
             return nxt
+        if (nxt.tail or "").strip():
+            return None
+        nxt = nxt.getnext()
     return None
+
+
+def _after_image(img: etree._Element) -> list[etree._Element]:
+    """The (at most two) text elements a template prints right after an image: where a credit
+    line and a caption stand. Climbs out of wrappers the image ends (<div><a><img></a></div>)
+    and opens a bare wrapper of blocks (<div><div>CREDIT</div><div>caption</div></div>)."""
+    el = _image_holder(img)
+    first = None
+    for _ in range(_PHOTO_BOX_DEPTH):
+        first = _next_with_text(el)
+        parent = el.getparent()
+        if first is not None or (el.tail or "").strip() or parent is None:
+            break
+        if parent.tag in ("body", "article", "main", "html"):
+            break
+        el = parent
+    out: list[etree._Element] = []
+    while first is not None and len(out) < 2:
+        kids = [k for k in first if isinstance(k.tag, str) and _has_text(k)]
+        bare = not (first.text or "").strip() and not any((k.tail or "").strip() for k in first)
+        if bare and kids and all(k.tag in _BOX_TAGS for k in kids):
+            out.extend(kids)
+        else:
+            out.append(first)
+        first = _next_with_text(first)
+    return out[:2]
+
+
+def _is_credit(el: etree._Element) -> bool:
+    """A photo credit as a node: a short "KOMPAS.com/Ira", "Foto: Dok. Humas" element."""
+    text = _short_text(el, 90)
+    if not text or not _LETTER.search(text):
+        return False
+    if _CREDIT_LINE.match(text) and sum(c.isupper() for c in text) >= 4:
+        return True
+    return any(rx.match(text) for rx in _CREDIT_ONLY)
+
+
+def _is_italic(el: etree._Element) -> bool:
+    """Entirely italic/small: <em>..</em>, or <p><em>..</em></p>."""
+    if el.tag in _ITALIC:
+        return True
+    if el.tag in ("p", "div", "span") and len(el) == 1 and not (el.text or "").strip():
+        child = el[0]
+        return child.tag in _ITALIC and not (child.tail or "").strip()
+    return False
+
+
+_FOLLOWING_P_OR_DIV = etree.XPath("following::*[self::p or self::div][position() <= $n]")
+
+
+def _repeated_later(el: etree._Element, text: str) -> bool:
+    """Is this text printed again as a paragraph after the element (a caption repeating the
+    lede)? Then the element is the photo's caption and the later paragraph is the body."""
+    key = norm(text)
+    if len(key) < 30 or el.tag == "a":
+        return False
+    links = sum(len(a.text_content()) for a in el.iter("a"))
+    if links * 2 >= len(text):
+        return False  # a teaser title under its picture, not a caption
+    for other in _FOLLOWING_P_OR_DIV(el, n=_REPEAT_LOOKAHEAD):
+        other_text = _short_text(other, len(text) + len(text) // 4 + 10)
+        if other_text is None:
+            if other.tag == "p":
+                return False  # body prose comes first: a body printed twice, not a caption
+            continue  # a wrapper holding the body
+        if abs(len(other_text) - len(text)) <= len(text) // 4 + 10 and norm(other_text) == key:
+            return True
+    return False
+    for other in el.xpath(f"following::*[self::p or self::div][position() <= {_REPEAT_LOOKAHEAD}]"):
+        other_text = _short_text(other, len(text) + len(text) // 4 + 10)
+        if other_text and norm(other_text) == key:
+            return True
+    return False
+
+
+def _photo_furniture(img: etree._Element) -> list[tuple[etree._Element, str]]:
+    """The credit and caption nodes that belong to an image, recognised by their place and form.
+
+    Structural: right after the image (or the element holding only it) may come a credit line
+    ("KOMPAS.com/Ira") and then a caption. A caption is entirely italic/small, or, after a
+    credit, a short line that does not close as prose, or (anywhere after the image) a text that
+    a later paragraph repeats word for word. Only these nodes go: a body paragraph whose text
+    equals the caption is another node and stays. A short plain paragraph after an image that
+    nothing repeats stays too: ledes often follow a photo.
+    """
+    parts = _after_image(img)
+    out: list[tuple[etree._Element, str]] = []
+    credit = bool(parts) and _is_credit(parts[0])
+    if credit:
+        out.append((parts[0], "prune:credit"))
+        parts = parts[1:]
+    if not parts:
+        return out
+    cap = parts[0]
+    text = _short_text(cap, 1500)
+    if not text:
+        return out
+    words = len(text.split())
+    # a dateline line ("ISTANBUL, 23 Februari 2016 (Antara) --") opens the body, unclosed
+    dateline = any(rx.match(text) for rx in _DATELINES) or _DATELINE_STUB.match(text)
+    plain_caption = credit and not dateline and not _CLOSED.search(text)
+    if words <= R.CAPTION_MAX_WORDS and (_is_italic(cap) or plain_caption):
+        out.append((cap, "prune:caption"))
+    elif R.DEDUP_MIN_WORDS <= words <= R.REPEATED_CAPTION_MAX_WORDS and _repeated_later(cap, text):
+        out.append((cap, "prune:caption"))
+    return out
 
 
 def prune_tree(
@@ -222,10 +336,8 @@ def prune_tree(
     tree = copy.deepcopy(tree)
     doomed = []
     for el in tree.iter(etree.Element):
-        if el.tag == "img":
-            cap = _caption_after(el)
-            if cap is not None:
-                doomed.append((cap, "prune:caption"))
+        if el.tag in _IMAGES:
+            doomed.extend(_photo_furniture(el))
             continue
         cls = el.get("class")
         if cls:
@@ -357,9 +469,16 @@ class _Cleaner:
         for field_, rx in _BYLINES:
             m = rx.match(_PIPES.sub(" : ", text) if "|" in text else text)
             if m and b.words <= 14:
-                name = m.group("name").strip(" :|")
-                if field_ in ("author", "editor") and name:
-                    self.meta.setdefault(field_, name)
+                # "Penulis: X | Editor: Y": each labelled field on its own, never "X Editor Y"
+                fields = [
+                    (_FIELD[f.group("field").lower()], f.group("name").strip(" .,"))
+                    for f in _BYLINE_ANYWHERE.finditer(text)
+                ]
+                if not fields and field_ in ("author", "editor"):
+                    fields = [(field_, m.group("name").strip(" :|"))]
+                for key, name in fields:
+                    if name:
+                        self.meta.setdefault(key, name)
                 return f"byline_{field_}"
         for name, rx in self.rules:
             if rx.search(text):
@@ -388,12 +507,16 @@ class _Cleaner:
             if rule is None and under_label is not None and self._is_list_like(b, under_label):
                 rule = "related_block"
             # the words under a lone credit line ("KOMPAS.com/ISTIMEWA") describe the photo
-            # (under a header photo, or when the line reads as a caption, not as a sentence)
+            # when they read as a caption, not as a sentence, or when a later paragraph repeats
+            # them (the caption copy of the lede). A sentence that nothing repeats may be the
+            # lede under a header photo: it stays.
             if (
                 rule is None
                 and prev_rule == "photo_credit"
                 and b.words <= 45
-                and (not kept or not _CLOSED.search(b.text))
+                and (not _CLOSED.search(b.text) or _repeats(b, blocks[i + 1 : i + 6]))
+                and not _DATELINE_STUB.match(b.text)
+                and not any(rx.match(b.text) for rx in _DATELINES)
             ):
                 rule = "caption"
             prev_rule = rule
@@ -540,6 +663,12 @@ class _Cleaner:
         return blocks
 
 
+def _repeats(b: Block, later: list[Block]) -> bool:
+    """Does one of the next blocks print this block's text again?"""
+    key = norm(b.text)
+    return any(norm(x.text) == key for x in later)
+
+
 def _nfkc(b: Block) -> Block:
     """The block with NFKC text: full-width letters, ligatures and NBSP become plain ones, so
     the rules here, FTS5 and the topic matcher all see the same letters."""
@@ -572,6 +701,8 @@ def clean_blocks(
         blocks = c.duplicates(blocks, seen if n else None, 2 if n else R.DEDUP_MIN_WORDS)
         if n == 0:
             seen.update(norm(b.text) for b in blocks)
+            # a text rule on purpose: what page 1's template printed as furniture and pages
+            # 2..n print again is the template's chrome (captions and credits went as nodes)
             seen.update(norm(r.text) for r in c.removed if len(r.text.split()) >= 2)
         stitched.extend(blocks)
     stitched = c.tail(c.after_end_marker(stitched))

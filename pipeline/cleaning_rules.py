@@ -150,6 +150,33 @@ PRUNE: dict[str, dict[str, list[str]]] = {
         "xpaths": ["//*[@id='article_con']//*[starts-with(normalize-space(.), 'Baca:')]"],
     },
     "antara": {"classes": ["tags-wrapper", "quick-share", "blog-tags"]},
+    # Blogger's own widget markup, the same in every theme (Simple, Contempo, Soho ...): the
+    # post footer and header bylines ("Diposkan oleh", "Label:", share buttons), Blogger's
+    # caption table under a photo, the comments, the pager and the sidebar widgets (whose
+    # popular-post snippets are other posts' first sentences).
+    "blogger": {
+        "classes": [
+            "post-footer",
+            "post-share-buttons",
+            "share-buttons",
+            "byline",
+            "post-labels",
+            "jump-link",
+            "tr-caption",
+            "tr-caption-container",
+            "comment-form",
+            "blog-pager",
+            "feed-links",
+            "post-feeds",
+            "PopularPosts",
+            "popular-posts",
+            "BlogArchive",
+            "Label",
+            "Attribution",
+            "ReportAbuse",
+        ],
+        "ids": ["comment-holder", "blog-pager", "ArchiveList"],
+    },
     "kompas": {"classes": ["read__others", "kcm__others", "read__tagging", "ads-partner-wrap"]},
     "detik": {
         "classes": ["list_berita_terkait", "box_tag", "newstag", "detikcom-box", "lihatjg"],
@@ -376,6 +403,7 @@ DEDUP_MIN_WORDS = 5  # single repeated paragraphs shorter than this are kept (e.
 DUPLICATE_RUN = 3  # a run of this many repeated paragraphs is a body printed twice: drop all
 SUBSTRING_PRUNE_MAX_CHARS = 600  # class-substring rules only remove elements shorter than this
 CAPTION_MAX_WORDS = 60  # an italic/small line right after an image, at most this long, is a caption
+REPEATED_CAPTION_MAX_WORDS = 150  # ...and a text after an image that a later paragraph repeats
 # Lines that close an article: what follows them is the comment form, more tags, more share
 # buttons ("Tinggalkan Balasan" + "Alamat email Anda tidak akan dipublikasikan.").
 END_MARKERS = frozenset({"comment_widget", "tag_line", "hashtag_line", "share_bar"})

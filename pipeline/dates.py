@@ -10,7 +10,11 @@ has one, in this order:
 2. the site's own dateline, found structurally: the first date right after the article's title
    (the title element is the heading whose text is in ``og:title``/``<title>``), outside site
    headers, navigation, sidebars, related/popular/latest boxes, captions and embedded tweets.
-   A ``<time datetime>`` there -> ``metadata``; a date written as text -> ``text``;
+   Other stories are recognised by form as well as by class name: a box opened by a related
+   label ("Berita Terkait", "Terpopuler"), a list of headline links, a "Baca juga: <link>"
+   line. A ``<time datetime>`` there -> ``metadata``; a date written as text -> ``text``;
+   on a Blogger post page with no other dateline, its one day header ("Jumat, 08 Maret
+   2024") above the post -> ``text``;
 3. Indonesian date phrases in the first part of the clean text ("Senin (7/10/2019)",
    "Kamis, 29 Juli 2021 10:15 WIB", "21/6/2021") -> ``text``; year-less ones ("Kamis (29/7)")
    -> ``inferred`` (see :func:`infer_year`);
@@ -26,6 +30,11 @@ When both show the same day and clock, the dateline's written zone (WIB/WITA/WIT
 value that is the same instant as a WIB dateline is re-expressed in WIB, so ``published_at``
 keeps the page's own offset. A clock time without any zone is reported as a date only: guessing
 WIB would be wrong by an hour or two for WITA/WIT regions.
+
+An update stamp ("Diperbarui", "Update", "Terakhir diperbarui", in the date's own element or
+just before it) is ``updated_at``, never ``published_at``. When it is the page's only date, the
+publication stays unknown (or comes from the URL): the update is later than the publication,
+and a confident wrong date is worse than none.
 
 Sanity: dates after ``fetched_at`` + 1 day or before 1995 are rejected; a stated weekday that
 contradicts its date demotes a text candidate below the URL.
@@ -43,10 +52,16 @@ from urllib.parse import urlsplit
 
 import lxml.html
 
+from pipeline.cleaning_rules import RELATED_LABELS
+
 __all__ = [
     "DateResult",
+    "as_aware",
     "infer_year",
+    "parse_feed_date",
     "parse_indonesian_date",
+    "parse_listing_date",
+    "parse_timestamp",
     "resolve_dates",
     "warm_up",
 ]
@@ -72,7 +87,7 @@ for _n, _names in enumerate(
         "mei may",
         "juni june jun",
         "juli july jul",
-        "agustus august agu agt ags aug",
+        "agustus august agu agt ags agst aug",
         "september sept sep",
         "oktober october okt oct",
         "november nopember nov nop",
@@ -144,14 +159,34 @@ _DATE_PATTERNS: list[re.Pattern[str]] = [
     ),
 ]
 
+# Units of a relative date ("2 jam lalu", and "2 hours ago" as WordPress themes print it):
+# seconds each, and whether the result keeps a clock time (a day or more back is a day only).
+_REL_UNITS: dict[str, tuple[int, bool]] = {}
+for _secs, _exact, _names in [
+    (1, True, "detik second seconds sec secs"),
+    (60, True, "menit minute minutes min mins"),
+    (3600, True, "jam hour hours"),
+    (86400, False, "hari day days"),
+    (7 * 86400, False, "minggu pekan week weeks"),
+    (30 * 86400, False, "bulan month months"),
+    (365 * 86400, False, "tahun year years"),
+]:
+    for _name in _names.split():
+        _REL_UNITS[_name] = (_secs, _exact)
 _RELATIVE = re.compile(
-    r"\b(?:(?P<n>\d+|se|satu)\s*(?P<unit>detik|menit|jam|hari|minggu|pekan|bulan|tahun)"
-    r"\s+(?:yang\s+)?lalu|(?P<word>kemarin|hari\s+ini|baru\s+saja))\b",
+    rf"\b(?:(?P<n>\d+|se|satu)\s*(?P<unit>{_alt(list(_REL_UNITS))})"
+    r"\s+(?:yang\s+)?(?:lalu|ago)|(?P<word>kemarin|hari\s+ini|baru\s+saja))\b",
     re.I,
 )
 _UPDATE_LABEL = re.compile(
     r"^\W*(?:terakhir\s+)?(?:diperbaharui|diperbarui|pembaruan|update[d]?|diupdate|"
     r"last\s+updated?|modified)\b",
+    re.I,
+)
+# the same labels ending a text: what stands right before the date it labels
+_UPDATE_LABEL_END = re.compile(
+    r"\b(?:terakhir\s+)?(?:diperbaharui|diperbarui|pembaruan|update[d]?|diupdate|"
+    r"last\s+updated?|modified)\s*(?:pada|on|at)?\s*[:|\-–]?\s*$",
     re.I,
 )
 _ISO = re.compile(
@@ -303,14 +338,17 @@ def _relative(s: str, fetched_at: datetime) -> _Stamp | None:
         if word.startswith("hari"):
             return _Stamp(base.date())
         return _stamp_from_datetime(base)  # baru saja
+    back = _relative_offset(m)
+    if _REL_UNITS[m.group("unit").lower()][1]:
+        return _stamp_from_datetime((base - back).replace(microsecond=0))
+    return _Stamp((base - back).date())  # a day at best: no clock time
+
+
+def _relative_offset(m: re.Match[str]) -> timedelta:
+    """How far back a numeric `_RELATIVE` match ("sejam lalu", "3 hari yang lalu") points."""
     n = m.group("n").lower()
-    n_int = 1 if n in ("se", "satu") else int(n)
-    unit = m.group("unit").lower()
-    if unit in ("detik", "menit", "jam"):
-        secs = {"detik": 1, "menit": 60, "jam": 3600}[unit] * n_int
-        return _stamp_from_datetime((base - timedelta(seconds=secs)).replace(microsecond=0))
-    days = {"hari": 1, "minggu": 7, "pekan": 7, "bulan": 30, "tahun": 365}[unit] * n_int
-    return _Stamp((base - timedelta(days=days)).date())  # a day at best: no clock time
+    count = 1 if n in ("se", "satu") else int(n)
+    return timedelta(seconds=count * _REL_UNITS[m.group("unit").lower()][0])
 
 
 def _parse_machine(s: str) -> _Stamp | None:
@@ -361,6 +399,102 @@ def _parse_any(s: str, fetched_at: datetime | None) -> _Stamp | None:
     if fetched_at is not None:
         return _relative(s, fetched_at)
     return None
+
+
+# --------------------------------------------------------------------------- aware datetimes
+# What discovery (feeds, sitemaps, listing pages) needs: one aware datetime per string, from the
+# same grammar as the article dates. ONE rule for a clock time without a zone on an Indonesian
+# site: it is WIB, the zone of most newsrooms and of the CMSs' defaults; a day without a clock
+# is its midnight WIB. `as_aware` is that rule. (resolve_dates stores such an article date as a
+# day only, because `published_at` must not claim a zone the page never gave; whoever needs an
+# instant from `parse_indonesian_date` applies `as_aware`.)
+
+WIB = ZONES["wib"]
+NAIVE_TZ = WIB
+_ISO_ANYWHERE = re.compile(_ISO.pattern.removeprefix("^").removesuffix("$"), re.I)
+_REL_WORDS = (  # a listing's "just now" words, most specific first, with their offset
+    (re.compile(r"\b(?:baru saja|just now)\b"), timedelta(0)),
+    (re.compile(r"\b(?:kemarin|yesterday)\b"), timedelta(days=1)),
+    (re.compile(r"\b(?:hari ini|today)\b"), timedelta(0)),
+)
+_REL_WORD_CLOCK = re.compile(
+    r"\b(?:baru saja|just now|kemarin|yesterday|hari ini|today)\s*,?\s*\d{1,2}[:.]\d{2}"
+)
+_WRITTEN_ZONE = re.compile(r"\b(wita|wib|wit)\b", re.I)
+
+
+def as_aware(value: datetime | date) -> datetime:
+    """An instant for a parsed date: a naive clock time is WIB, a bare day is midnight WIB."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo is not None else value.replace(tzinfo=NAIVE_TZ)
+    return datetime.combine(value, time(0), NAIVE_TZ)
+
+
+def _aware(st: _Stamp) -> datetime:
+    return as_aware(datetime.combine(st.day, st.clock or time(0), st.tz))
+
+
+def parse_timestamp(text: str | None) -> datetime | None:
+    """A machine-written date: ISO 8601 / W3C (sitemaps, `<time datetime>`, the archive's own
+    ISO strings), RFC 2822, epoch seconds; also an ISO date inside other text. Aware."""
+    if not text:
+        return None
+    s = _norm_space(text)
+    dt = _parse_rfc822(s)
+    if dt is not None:
+        return dt
+    st = _parse_machine(s)
+    if st is None:
+        m = _ISO_ANYWHERE.search(s)
+        st = _parse_machine(m.group(0)) if m else None
+    return _aware(st) if st is not None else None
+
+
+def _parse_rfc822(s: str) -> datetime | None:
+    """RFC 822/2822 ("Mon, 04 Mar 2024 10:15:00 +0700", weekday optional), aware: "-0000" is
+    UTC, a zone name RFC 822 does not know is read from the zone table ("WITA")."""
+    try:
+        dt = parsedate_to_datetime(s)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if dt is not None and dt.tzinfo is None:
+        zone = _WRITTEN_ZONE.search(s)
+        tz = ZONES[zone.group(1).lower()] if zone else (UTC if "-0000" in s else NAIVE_TZ)
+        dt = dt.replace(tzinfo=tz)
+    return dt
+
+
+def parse_feed_date(text: str | None) -> datetime | None:
+    """An RSS `pubDate` (RFC 822), an Atom/ISO 8601 date, or an Indonesian date as some feeds
+    write it ("Senin, 12 Februari 2024 10:15 WIB"). Aware."""
+    return parse_timestamp(text) or parse_listing_date(text, None)
+
+
+def parse_listing_date(text: str | None, now: datetime | None) -> datetime | None:
+    """A date as listing pages print it next to a link: "15 menit lalu", "2 minggu lalu",
+    "kemarin", "Senin, 4 Maret 2024 10:15 WIB", "12/02/2024", "Kamis (29/7)". Relative and
+    year-less ones need `now` (aware); without it they give None. Aware."""
+    if not text:
+        return None
+    low = _norm_space(text).lower()
+    if now is not None:
+        m = next((m for m in _RELATIVE.finditer(low) if m.group("n")), None)
+        if m is not None:  # "... Hari Ini ... 4 bulan lalu": the number, not the headline word
+            return now - _relative_offset(m)
+        # "kemarin"/"hari ini" are dates only as a short label ("Kemarin, 10:15"): headlines
+        # say them all the time ("Harga Emas Hari Ini ...")
+        if len(low) <= 30 or _REL_WORD_CLOCK.search(low):
+            for word, back in _REL_WORDS:
+                if word.search(low):
+                    return now - back
+    for _, st in _find_dates(low):
+        if isinstance(st, _Yearless):
+            resolved = _resolve_yearless(st, now, []) if now is not None else None
+            if resolved is None:
+                continue
+            st = resolved
+        return _aware(st)
+    return parse_timestamp(low)
 
 
 _DATEPARSER_SETTINGS = {"DATE_ORDER": "DMY", "PREFER_DATES_FROM": "past"}
@@ -556,7 +690,8 @@ def _meta_values(tree: lxml.html.HtmlElement, keys: list[str]) -> list[_Stamp]:
     if "datepublished" in rank or "datemodified" in rank:
         want = "datePublished" if "datepublished" in rank else "dateModified"
         for n, el in enumerate(tree.xpath(f'//*[@itemprop="{want}"][not(self::meta)]')):
-            raw = el.get("content") or el.get("datetime") or el.text_content()
+            # Blogger: <abbr class="published" itemprop="datePublished" title="ISO">09.15</abbr>
+            raw = el.get("content") or el.get("datetime") or el.get("title") or el.text_content()
             st = _parse_machine(raw) or _parse_any(raw, None)
             if st is not None and not isinstance(st, _Yearless):
                 hits.append((rank[want.lower()], 10_000 + n, st))
@@ -661,6 +796,58 @@ def _classes(el: lxml.html.HtmlElement) -> list[str]:
     return ((el.get("class") or "") + " " + (el.get("id") or "")).split()
 
 
+def _short_text(el: lxml.html.HtmlElement, limit: int) -> str | None:
+    """The element's text if shorter than `limit` characters, else None (stops reading early)."""
+    out: list[str] = []
+    n = 0
+    for t in el.itertext():
+        n += len(t)
+        if n >= limit:
+            return None
+        out.append(t)
+    return _norm_space("".join(out))
+
+
+_RELATED_LABELS = frozenset(RELATED_LABELS)
+_READ_ALSO = re.compile(r"^\W{0,3}(?:baca|simak|lihat)(?:\s+(?:juga|pula))?\s*[:>»|]", re.I)
+_HEADLINE_WORDS = re.compile(r"[^\W\d_]{2,}")
+
+
+def _label_box(el: lxml.html.HtmlElement) -> bool:
+    """A box whose first child is a related-stories label ("Berita Terkait", "Terpopuler")."""
+    if len(el) < 2 or not isinstance(el[0].tag, str):
+        return False
+    label = _short_text(el[0], 40)
+    return bool(label) and label.casefold().rstrip(" :") in _RELATED_LABELS
+
+
+def _is_teaser(item: lxml.html.HtmlElement) -> bool:
+    """A short item made mostly of one headline link (a teaser of another story)."""
+    if not isinstance(item.tag, str):
+        return False
+    text = _short_text(item, 300)
+    if not text:
+        return False
+    for a in item.iter("a"):
+        headline = _norm_space(a.text_content())
+        if len(headline) >= 20 and len(_HEADLINE_WORDS.findall(headline)) >= 3:
+            return len(headline) * 5 >= len(text) * 2
+    return False
+
+
+def _teaser_list(el: lxml.html.HtmlElement) -> bool:
+    """A list of other stories: at least two of its first children are headline teasers."""
+    if len(el) < 2:
+        return False
+    return sum(_is_teaser(child) for child in el[:4]) >= 2
+
+
+def _read_also_line(el: lxml.html.HtmlElement) -> bool:
+    """A "Baca juga: <link>" line inside the body, with the linked story's date beside it."""
+    text = _short_text(el, 300)
+    return bool(text) and _READ_ALSO.match(text) is not None and el.find(".//a") is not None
+
+
 class _Furniture:
     """Memoised "is this element inside page furniture?" for one page."""
 
@@ -680,6 +867,10 @@ class _Furniture:
             return True
         tokens = _classes(el)
         if any(_FURNITURE_TOKEN.search(t) for t in tokens):
+            return True
+        # Other stories, whatever the class names: a box opened by a "Berita Terkait" label,
+        # a list of headline links, a "Baca juga: <link>" line
+        if tag and (_label_box(el) or _teaser_list(el) or _read_also_line(el)):
             return True
         # A header that does not hold the title is the site's header ("today is ..." widgets)
         return self.headers and (tag == "header" or any(_HEADERISH.search(t) for t in tokens))
@@ -759,7 +950,7 @@ def _read_element(el: lxml.html.HtmlElement, fetched_at: datetime) -> tuple[_Sta
 
 
 def _is_update_label(el: lxml.html.HtmlElement, text: str) -> bool:
-    if _UPDATE_LABEL.match(text):
+    if _UPDATE_LABEL.match(text) or _update_label_before(el):
         return True
     tokens = [t.lower() for t in _classes(el)]
     if any("modif" in t for t in tokens):
@@ -768,6 +959,20 @@ def _is_update_label(el: lxml.html.HtmlElement, text: str) -> bool:
     return "updated" in tokens and not any(
         _DATEISH.search(t) or "publish" in t for t in tokens if t != "updated"
     )
+
+
+def _update_label_before(el: lxml.html.HtmlElement) -> bool:
+    """Is the element's date labelled as an update just before it, in a separate element or
+    text ("<span>Diperbarui:</span> <time>...</time>")?"""
+    prev = el.getprevious()
+    if prev is not None and (prev.tail or "").strip():
+        before = prev.tail
+    elif prev is not None:
+        before = _short_text(prev, 40) or ""
+    else:
+        parent = el.getparent()
+        before = (parent.text or "") if parent is not None else ""
+    return _UPDATE_LABEL_END.search(before) is not None
 
 
 def _title_block(anchor: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
@@ -820,6 +1025,7 @@ def _dateline(tree: lxml.html.HtmlElement, text: str, fetched_at: datetime) -> _
         else:
             scope = tree.xpath("//article|//main|//*[@itemprop='articleBody']")
             windows = [(list(scope[0].iter()), _Furniture(None, True))] if scope else []
+    updates: set[lxml.html.HtmlElement] = set()
     for window, furniture in windows:
         long_paragraphs = 0
         tail = -1  # after the dateline, a few more elements may hold "Diperbarui ..."
@@ -846,15 +1052,37 @@ def _dateline(tree: lxml.html.HtmlElement, text: str, fetched_at: datetime) -> _
             if st is None or not _plausible(st, fetched_at):
                 continue
             text = _norm_space(el.text_content())
+            if any(a in updates for a in el.iterancestors()):
+                continue  # the date inside an update line read already ("Diperbarui: <time>")
             if _is_update_label(el, text):
+                if _UPDATE_LABEL.match(text) and len(_find_dates(text)) > 1:
+                    continue  # "Diperbarui ... | Terbit ...": its parts are read one by one
                 result.updated = result.updated or st
+                updates.add(el)
                 continue
             if tail < 0:
                 result.published, result.machine = st, machine
                 tail = _UPDATE_TAIL
         if result.published is not None:
             return result
+    result.published = _blogger_date_header(tree, fetched_at)
     return result
+
+
+def _blogger_date_header(tree: lxml.html.HtmlElement, fetched_at: datetime) -> _Stamp | None:
+    """Blogger's day header ("Jumat, 08 Maret 2024") above a post: outside the post's block
+    (and Blogger's <title> "Blog: Post" makes the blog's name look like the title), so the
+    title's window misses it. Only a page with one day header is one post's page."""
+    headers = tree.xpath(
+        "//*[contains(concat(' ', normalize-space(@class), ' '), ' date-header ')]"
+    )
+    if len(headers) != 1:
+        return None
+    hits = _find_dates(_norm_space(headers[0].text_content()))
+    st = hits[0][1] if hits else None
+    if st is None or isinstance(st, _Yearless) or not _plausible(st, fetched_at):
+        return None
+    return st
 
 
 _ZoneFix = Callable[[_Stamp], _Stamp]
@@ -912,7 +1140,13 @@ _TEXT_SCAN_CHARS = 2500
 
 def _from_text(text: str, fetched_at: datetime) -> tuple[_Stamp | None, str | None, bool]:
     """First usable date phrase in the text's opening: (stamp, source, weekday_contradicted)."""
-    hits = [st for _, st in _find_dates(_norm_space(text or ""), _TEXT_SCAN_CHARS)]
+    text = _norm_space(text or "")
+    # an update stamp left in the text ("Diperbarui 20 Des 2021, 13:04 WIB") is no publication
+    hits = [
+        st
+        for pos, st in _find_dates(text, _TEXT_SCAN_CHARS)
+        if not _UPDATE_LABEL_END.search(text[max(0, pos - 40) : pos])
+    ]
     years = [st.day.year for st in hits if not st.yearless and st.weekday_ok is not False]
     contradicted: _Stamp | None = None
     for st in hits:

@@ -19,7 +19,8 @@ import lxml.html
 from lxml import etree
 
 from pipeline import cleaning_rules as R
-from pipeline.canonical import _registrable_labels, canonicalize_url
+from pipeline import htmlcodec
+from pipeline.canonical import canonicalize_url, registrable_domain
 from pipeline.cleaning import Block, blocks_from_body, clean_blocks, norm, prune_tree
 from pipeline.models import ExtractedArticle, Rejection
 from pipeline.pagekind import classify_page
@@ -29,7 +30,7 @@ from pipeline.regions import refine_region
 log = logging.getLogger(__name__)
 
 MIN_WORDS = 25  # a body shorter than this is no usable article text
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w:.-]+)""", re.I)
+NO_BODY_CHARS = 150  # paragraph and caption text below this on a page: no body at all
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
 _TITLE_SEP = re.compile(r"\s+[|\-–—:»•]\s+|\s*\|\s*")
 _ID_WORD = re.compile(r"[a-z]+")
@@ -61,6 +62,7 @@ def warm_up() -> None:
 
     _options(True)
     _options(False)
+    registrable_domain("https://warm.up.example.co.id/")  # loads the public suffix list
     html = (
         "<html><head><title>Uji</title></head><body><article><h1>Uji</h1>"
         + "<p>Ini adalah kalimat uji yang cukup panjang untuk diekstrak oleh trafilatura.</p>" * 5
@@ -88,18 +90,12 @@ def _date_resolver():  # noqa: ANN202
 # --- decoding and parsing ---------------------------------------------------------------------
 
 
-def decode_html(html: str | bytes) -> str:
-    """Text of the page: bytes are decoded with the page's meta charset (else UTF-8, cp1252)."""
+def decode_html(html: str | bytes, content_type: str | None = None) -> str:
+    """Text of the page. Bytes go through the crawl's own decoder (`pipeline.htmlcodec`), so a
+    file or a stored page decodes as the crawl decoded it; `content_type` is the HTTP header."""
     if isinstance(html, str):
         return html
-    m = _META_CHARSET.search(html[:8192])
-    encodings = [m.group(1).decode("ascii", "ignore").lower()] if m else []
-    for enc in [*encodings, "utf-8"]:
-        try:
-            return html.decode(enc)
-        except (LookupError, UnicodeDecodeError):
-            continue
-    return html.decode("cp1252", errors="replace")
+    return htmlcodec.decode_html(html, content_type)[0]
 
 
 _C0_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -195,12 +191,6 @@ def _person_names(value: object) -> list[str]:
     return []
 
 
-def registrable_domain(url: str) -> str:
-    host = (urlsplit(url).hostname or "").lower()
-    labels = host.split(".")
-    return ".".join(labels[-_registrable_labels(host) :]) if host else ""
-
-
 def _squash(text: str) -> str:
     return norm(text).replace(" ", "")
 
@@ -251,7 +241,7 @@ def _title(tree: etree._Element, ld: dict, site_name: str | None, url: str) -> s
         _meta(tree, "og:title", "twitter:title"),
         ld.get("headline") if isinstance(ld.get("headline"), str) else None,
         *h1s,
-        " ".join(tree.findtext(".//title") or "".split()) or None,
+        " ".join((tree.findtext(".//title") or "").split()) or None,
     ]
     for cand in candidates:
         t = clean_title(cand, site_name, url)
@@ -294,14 +284,53 @@ def _byline_author(tree: etree._Element) -> str | None:
         return None
 
 
+_PERSON_LABEL = re.compile(
+    r"^(?:(?:diposting|diposkan|dipost|ditulis|dipublikasikan|diterbitkan|posted|written|published)"
+    r"\s+(?:oleh|by)|oleh|by|penulis|reporter|pewarta|wartawan)\b\s*:?\s*",
+    re.I,
+)
+# words of a date or time printed next to a byline ("Admin Jumat, 8 Maret 2024 10:15 WIB")
+_DATE_WORD = re.compile(
+    r"^(?:senin|selasa|rabu|kamis|jum'?at|jum’at|sabtu|minggu|ahad|monday|tuesday|wednesday"
+    r"|thursday|friday|saturday|sunday|wib|wita|wit|pukul|pkl)$|\d",
+    re.I,
+)
+_MONTH_WORD = re.compile(
+    r"^(?:januari|january|februari|pebruari|february|maret|march|april|mei|may|juni|june|juli"
+    r"|july|agustus|august|september|oktober|october|november|nopember|desember|december)$",
+    re.I,
+)
+_NOBODY = frozenset({"unknown", "anonymous", "anonim"})  # Blogger's value for a hidden profile
+
+
+def _without_date_words(part: str) -> str:
+    """The name without the date a byline printed beside it: weekdays, clock times, zones,
+    and month names next to a number go ("Admin Jumat" -> "Admin"); "Admin" alone stays."""
+    tokens = part.replace(":", " ").split()
+    bare = [t.strip(".,()|-–—") for t in tokens]
+    keep = []
+    for i, t in enumerate(bare):
+        near_digit = any(
+            any(c.isdigit() for c in bare[j]) for j in (i - 1, i + 1) if 0 <= j < len(bare)
+        )
+        if _DATE_WORD.search(t) or (_MONTH_WORD.match(t) and near_digit):
+            continue
+        keep.append(tokens[i])
+    return " ".join(keep)
+
+
 def _clean_person(name: str | None, site_name: str | None, url: str) -> str | None:
+    """Person names of a byline, without labels ("Diposting oleh"), dates or the site name."""
     if not name:
         return None
     names = []
-    for part in re.split(r"\s*[;,]\s*|\s+dan\s+", name):
-        part = re.sub(r"^(oleh|by|penulis|reporter|pewarta)\s*:?\s*", "", part.strip(), flags=re.I)
+    for part in re.split(r"\s*[;,|]\s*|\s+dan\s+", name):
+        part = _PERSON_LABEL.sub("", part.strip())
         part = re.sub(r"^kontributor(\s+[A-Z][\w-]*){1,3}$", "", part.strip())
-        part = part.strip(" .:|-")
+        part = _without_date_words(part).strip(" .:|-–—")
+        part = re.sub(r"\s+(?:di|pada|at|on)$", "", part)  # "Diposting oleh Admin di <date>"
+        if part.casefold() in _NOBODY:
+            continue
         if part and not _site_like(part, site_name, url) and not part.startswith("http"):
             if len(part.split()) <= 6 and part not in names:
                 names.append(part)
@@ -318,6 +347,79 @@ def _language(tree: etree._Element, text: str) -> str | None:
     if lang:
         return re.split(r"[-_]", lang)[0].lower()
     return "id" if words else None
+
+
+# --- photo and video stories -----------------------------------------------------------------
+
+_PHOTO_PATH = re.compile(
+    r"/(?:foto|photo|photos|galeri|gallery|readfoto|foto-news|photo-news|fotografi)/[^/]", re.I
+)
+_VIDEO_PATH = re.compile(r"/(?:video|videos|tv)/[^/]", re.I)
+_MEDIA_HOST = re.compile(r"^(?:(foto|photo)|(video|tv))\.", re.I)
+_CAPTION_XPATH = (
+    "//figcaption | //*[contains(concat(' ', normalize-space(@class), ' '), ' caption ')"
+    " or contains(@class, '-caption') or contains(@class, 'caption-') or contains(@class,"
+    " '_caption') or contains(@class, 'keterangan') or contains(@class, 'wp-caption-text')]"
+)
+# boxes around captions that belong to other stories (a "video pilihan" or related box)
+_OTHER_STORY_BOX = re.compile(
+    r"(?:^|[\s_-])(sidebar|widget|related|terkait|pilihan|popular|populer|terpopuler|"
+    r"recommended|rekomendasi|trending|footer|header|nav|menu|komentar|comments?|baca)(?:$|[\s_-])",
+    re.I,
+)
+_PLAYER_XPATH = "//video | //iframe[contains(@src,'youtube') or contains(@src,'video')]"
+
+
+def story_type_of(tree: etree._Element, url: str) -> str:
+    """ "photo", "video" or "article": what the URL, og:type and JSON-LD say the story is.
+
+    A photo story (lede plus captions) is named by its URL (/foto/, /readfoto/, photo.* host)
+    or declares ImageGallery; a video story declares og:type video.* / VideoObject on a video
+    URL, or is a /video/ URL with a player. A VideoObject on an article page (an embedded clip)
+    does not make the article a video story.
+    """
+    parts = urlsplit(url or "")
+    host = _MEDIA_HOST.match(parts.hostname or "")
+    og = (_meta(tree, "og:type") or "").lower()
+    types = {
+        str(t).lower()
+        for item in _jsonld(tree)
+        for t in (item.get("@type") if isinstance(item.get("@type"), list) else [item.get("@type")])
+        if t
+    }
+    video_url = bool(_VIDEO_PATH.search(parts.path)) or bool(host and host.group(2))
+    if og.startswith("video") or (
+        video_url and ("videoobject" in types or tree.xpath(_PLAYER_XPATH))
+    ):
+        return "video"
+    if _PHOTO_PATH.search(parts.path) or (host and host.group(1)) or "imagegallery" in types:
+        return "photo"
+    return "article"
+
+
+def _with_captions(text: str, tree: etree._Element, title: str | None) -> str:
+    """The lede with the page's captions after it, each once, in page order."""
+    seen = {norm(p) for p in text.split("\n") if p.strip()}
+    if title:
+        seen.add(norm(title))
+    out = [text] if text.strip() else []
+    taken: list[str] = []
+    for el in tree.xpath(_CAPTION_XPATH):
+        cap = " ".join(el.text_content().split())
+        key = norm(cap)
+        if len(cap.split()) < 4 or key in seen or any(key in t for t in taken):
+            continue
+        if el.find(".//a[@href]") is not None or any(
+            _OTHER_STORY_BOX.search(f"{a.get('class') or ''} {a.get('id') or ''}")
+            for a in el.iterancestors()
+        ):
+            continue  # a caption of another story's teaser
+        if any(key in s for s in seen):  # already a body paragraph (or part of one)
+            continue
+        taken.append(key)
+        seen.add(key)
+        out.append(cap)
+    return "\n\n".join(out)
 
 
 # --- the entry point --------------------------------------------------------------------------
@@ -384,11 +486,27 @@ def extract_or_reject(
         log.debug("not an article (%s): %s", verdict.kind, url)
         return verdict.rejection()
 
+    # 25 words are some 170 characters: a page whose paragraphs and captions hold less has no
+    # body, and any longer text trafilatura returns for it is the page's furniture
+    shown = int(verdict.signals.get("longest_paragraph_run", 0)) + int(
+        verdict.signals.get("caption_chars", 0)
+    )
+    if shown < NO_BODY_CHARS:
+        return Rejection(
+            "not-article",
+            f"no run of body paragraphs or captions on the page (longest {shown} characters)",
+            dict(verdict.signals),
+            stage="extraction",
+        )
+    story_type = story_type_of(tree, url)
     pruned_away: list | None = [] if explain else None
     doc, blocks = _body_blocks(tree, template, False, pruned_away)
-    if doc is None:
+    if doc is None and story_type == "article":
         return Rejection(
-            "not-article", "trafilatura found no main text on the page", stage="extraction"
+            "not-article",
+            "trafilatura found no main text on the page",
+            dict(verdict.signals),
+            stage="extraction",
         )
     pages: list[list[Block]] = [blocks]
     for extra in extra_pages or []:
@@ -398,15 +516,27 @@ def extract_or_reject(
             pages.append(more)
 
     ld = _jsonld_article(_jsonld(tree))
-    site_name = _site_name(tree, doc.sitename, url)
-    title = _title(tree, ld, site_name, url) or clean_title(doc.title, site_name, url)
+    site_name = _site_name(tree, doc.sitename if doc else None, url)
+    title = _title(tree, ld, site_name, url) or clean_title(
+        doc.title if doc else None, site_name, url
+    )
     cleaned = clean_blocks(pages, template=template, title=title, explain=explain)
     text = cleaned.text
+    if story_type != "article":
+        # a photo or video story: the lede, then the captions (which cleaning removes as
+        # furniture from an article, but which are this story's text)
+        text = _with_captions(text, tree, title)
     if len(text.split()) < MIN_WORDS:
+        what = "lede and captions" if story_type != "article" else "clean body"
         return Rejection(
             "not-article",
-            f"the clean body has fewer than {MIN_WORDS} words",
-            {"words": len(text.split()), "min_words": MIN_WORDS},
+            f"the {what} of the page have fewer than {MIN_WORDS} words",
+            {
+                **verdict.signals,
+                "words": len(text.split()),
+                "min_words": MIN_WORDS,
+                "story_type": story_type,
+            },  # fmt: skip
             stage="extraction",
         )
 
@@ -424,7 +554,10 @@ def extract_or_reject(
     alternates = [url] if url and url != canonical else []
 
     tags: list[str] = []
-    for raw in [*(doc.tags or []), *tree.xpath("//meta[@property='article:tag']/@content")]:
+    for raw in [
+        *((doc.tags if doc else None) or []),
+        *tree.xpath("//meta[@property='article:tag']/@content"),
+    ]:
         for t in raw.split(","):
             t = t.strip()
             if t and t not in tags:
@@ -443,6 +576,7 @@ def extract_or_reject(
         tags=tags[:30],
         alternate_urls=alternates,
         removed=(pruned_away or []) + cleaned.removed,
+        story_type=story_type,
     )
     resolver = _date_resolver()
     if resolver is not None:

@@ -15,6 +15,8 @@ Stats (under pantau/, besides those of spiders/middlewares.py):
   articles/yielded      article items yielded
   articles/known        article links skipped because the archive has them unchanged
   articles/not_article  fetched "articles" the page classifier calls index pages
+  rejected/<kind>       the same, per kind (listing, home, tag, ...); the item pipeline adds
+                        extraction's rejections (not-article); page rows keep the reasons
   articles/multipage    articles assembled from several pages
   missing/<kind>        404/410 of a guessed URL (/feed/, /sitemap.xml, ...): not an error
   errors/<kind>         one per error (feed, sitemap, listing, article, ...): malformed
@@ -46,9 +48,10 @@ from twisted.python.failure import Failure
 
 from pipeline.canonical import canonicalize_url, desktop_url, strip_tracking
 from pipeline.config import Source, load_config
+from pipeline.dates import parse_timestamp
 from pipeline.extract import parse_html
-from pipeline.pagekind import page_kind
-from spiders.charset import decode_html
+from pipeline.htmlcodec import decode_html
+from pipeline.pagekind import PageVerdict, classify_page
 from spiders.discovery import (
     DiscoveryError,
     Entry,
@@ -58,13 +61,19 @@ from spiders.discovery import (
     next_page_url,
     page_links,
     parse_feed,
-    parse_iso,
     parse_sitemap,
     sitemaps_from_robots,
 )
 from spiders.incremental import ArchiveState, utcnow_iso
 from spiders.middlewares import BlockedError, BudgetExceeded, TooLarge
-from spiders.templates import Template, first_page_url, get_template, page_number
+from spiders.templates import (
+    NONARTICLE_SEGMENTS,
+    Template,
+    detect_template,
+    first_page_url,
+    get_template,
+    page_number,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +92,11 @@ NON_POST_SITEMAP_RE = re.compile(
     r"(category|tag|author|user|page|attachment|image|video|taxonom)", re.I
 )
 GONE_RETRY_DAYS = 7  # a dead article link is tried again after this many days
+# Stored kinds of fetched article links that are tried again after GONE_RETRY_DAYS: a dead
+# link, a page that gave no usable body, and a classifier rejection on weak evidence ("other").
+# Every other non-article kind (listing, home, tag, search, static, redirect ...) is skipped
+# for good.
+RETRY_KINDS = frozenset({"gone", "not-article", "other"})
 
 
 def _truthy(value: Any) -> bool:
@@ -305,7 +319,7 @@ class NewsSpider(scrapy.Spider):
             kind, fetched_at = record
             # an index page stays an index page; a 404 or a page that yielded no article
             # (an empty or broken 200 on a bad day) is tried again after a while
-            if kind not in ("gone", "not-article"):
+            if kind not in RETRY_KINDS:
                 return True
             if fetched_at and self._now() - fetched_at < timedelta(days=GONE_RETRY_DAYS):
                 return True
@@ -352,6 +366,11 @@ class NewsSpider(scrapy.Spider):
             return
         html, _enc = decode_html(body, _header(response, "Content-Type"))
         self._home_page = (html, response.url)
+        if self.template.name == "generic" and not self.source.article_url_pattern:
+            detected = detect_template(html)
+            if detected:  # e.g. a Blogger blog configured with only its url
+                logger.info("%s: the home page is %s; using that template", self.home, detected)
+                self.template = get_template(detected)
         if not self.source.feeds:
             for url in feed_links_from_html(html, response.url):
                 if url not in self._feeds_requested:
@@ -638,23 +657,53 @@ class NewsSpider(scrapy.Spider):
             desktop_url(target, self.home)
         ):
             return
-        date = parse_iso(meta.get("listed_date"))
+        date = parse_timestamp(meta.get("listed_date"))
         yield from self._consider(Entry(target, date), meta.get("discovered_via") or "redirect")
 
-    def _is_article_page(self, html: str, tree: Any, url: str) -> str:
+    def _url_rule(self, url: str) -> str:
+        """In words, which part of the URL the template's non-article rule matched."""
+        parts = urlsplit(url)
+        segments = [seg for seg in parts.path.lower().split("/") if seg]
+        if not segments:
+            return "the site's home page path"
+        hit = next((seg for seg in segments if seg in NONARTICLE_SEGMENTS), None)
+        if hit:
+            return f"segment /{hit}/"
+        keys = [k for k in ("s", "q", "tag", "cat") if f"{k}=" in parts.query]
+        if keys:
+            return f"query parameter {keys[0]}="
+        return f"path {parts.path}"
+
+    def _is_article_page(self, html: str, tree: Any, url: str) -> PageVerdict:
+        """The page's kind and, for a non-article, why: the template's URL rule, its page
+        signal, or the page classifier (pipeline.pagekind.classify_page)."""
+        verdict: PageVerdict | None = None
+        if tree is not None:
+            try:
+                verdict = classify_page(tree, url, self.source.template)
+            except Exception:  # the classifier must never stop a crawl
+                logger.exception("classify_page failed on %s", url)
         if self.template.is_nonarticle_url(url) and not self.source.article_url_pattern:
-            return "listing"
+            what = self._url_rule(url)
+            kind = verdict.kind if verdict and verdict.kind in NONARTICLE_KINDS else "listing"
+            return PageVerdict(
+                kind,
+                f"the {self.template.name} template knows this URL as a listing ({what})",
+                {**(verdict.signals if verdict else {}), "url_rule": f"template: {what}"},
+            )
         signal = self.template.page_signal(html)
         if signal:
-            return signal
-        if tree is None:
-            return "article"  # nothing to classify: the extractor will say it has no body
-        try:
-            kind = page_kind(tree, url, self.source.template)
-        except Exception:  # the classifier must never stop a crawl
-            logger.exception("page_kind failed on %s", url)
-            return "article"
-        return str(getattr(kind, "value", kind))
+            return PageVerdict(
+                signal,
+                f"the {self.template.name} template's page signal marks this page as {signal}",
+                {
+                    **(verdict.signals if verdict else {}),
+                    "template_rule": f"{self.template.name}: {signal}",
+                },
+            )
+        if verdict is None:  # nothing to classify: the extractor will say it has no body
+            return PageVerdict("article", "not classified")
+        return verdict
 
     def parse_article(self, response: Response) -> Iterator[Any]:
         if 300 <= response.status < 400:
@@ -663,13 +712,17 @@ class NewsSpider(scrapy.Spider):
         self._inc("pages/article")
         html, _enc = decode_html(response.body, _header(response, "Content-Type"))
         tree = parse_html(html)  # one parse for the classifier and the pager
-        kind = self._is_article_page(html, tree, response.url)
-        if kind in NONARTICLE_KINDS:
+        verdict = self._is_article_page(html, tree, response.url)
+        if verdict.kind in NONARTICLE_KINDS:
             del tree
+            # never silent: the page row keeps the kind, the reason and the signals
             self._inc("articles/not_article")
-            logger.info("not an article (%s): %s", kind, response.url)
-            page_kind_name = kind if kind in ("home", "search") else "listing"
-            yield self._page_item(response, page_kind_name)
+            self._inc(f"rejected/{verdict.kind}")
+            logger.info("rejected %s: %s", response.url, verdict.rejection().describe())
+            yield self._page_item(response, verdict.kind) | {
+                "reason": verdict.reason,
+                "signals": {"stage": "classifier", **verdict.signals},
+            }
             return
         item = {
             "type": "article",

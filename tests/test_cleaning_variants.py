@@ -24,6 +24,7 @@ from tests.extraction.variants.mutate import (
     Variant,
     body_twice,
     dateline_on_own_line,
+    fragments,
     mid_text,
     mutate,
     paragraph_twice,
@@ -637,3 +638,80 @@ def test_clean_text_is_nfkc() -> None:
     assert art is not None
     assert "ASN di final" in art.text and "ＡＳＮ" not in art.text and "ﬁ" not in art.text
     assert art.text == unicodedata.normalize("NFKC", art.text)
+
+
+# --- bylines printed beside a date: the name only, never "Admin Jumat" --------------------------
+
+BLOGGER_BYLINE = (
+    "<span class='post-author vcard'>Diposting oleh <span class='fn' itemprop='author' "
+    "itemscope='itemscope' itemtype='http://schema.org/Person'><meta content='https://www.blogger"
+    ".com/profile/0412' itemprop='url'/><a class='g-profile' href='https://www.blogger.com/profile"
+    "/0412' rel='author' title='author profile'><span itemprop='name'>Admin</span></a></span>"
+    "</span> <span class='post-timestamp'>di <a class='timestamp-link' href='/2024/03/x.html' "
+    "rel='bookmark' title='permanent link'><abbr class='published' itemprop='datePublished' "
+    "title='2024-03-08T10:15:00+07:00'>Jumat, 8 Maret 2024</abbr></a></span>"
+)
+BYLINES = {
+    # seed-002's own WordPress byline box, with the date the theme prints after the name
+    "wp-oleh-pipe-date": (
+        'Oleh <a href="/author/redaksi/">Redaksi</a> | Jumat, 8 Maret 2024',
+        "Redaksi",
+    ),
+    "wp-admin-weekday": ('Oleh <a href="/author/admin/">Admin</a> Jumat, 8 Maret 2024', "Admin"),
+    "wp-admin-clock": ("Oleh Admin | Jumat, 8 Maret 2024 10:15 WIB", "Admin"),
+    "name-then-weekday": ("Admin Jumat, 8 Maret 2024", "Admin"),
+    "blogger-post-author": (BLOGGER_BYLINE, "Admin"),
+    "blogger-plain-fn": (
+        "<span class='post-author vcard'>Diposting oleh <span class='fn'>Admin</span></span> "
+        "<span class='post-timestamp'>Jumat, 8 Maret 2024</span>",
+        "Admin",
+    ),
+    "two-names": (
+        "Oleh Rina Kartika dan Dedi Pranata | Jumat, 8 Maret 2024",
+        "Rina Kartika, Dedi Pranata",
+    ),
+}
+
+
+def _byline_box(inner: str):  # noqa: ANN202
+    def reshape(tree, a) -> None:  # noqa: ANN001
+        box = tree.xpath("//div[@class='td-post-author-name']")[0]
+        for child in list(box):
+            box.remove(child)
+        box.text = None
+        for el in reversed(fragments(f"<span>{inner}</span>")):
+            box.insert(0, el)
+
+    return reshape
+
+
+@pytest.mark.parametrize("name", sorted(BYLINES))
+def test_byline_beside_a_date_gives_the_name_only(name: str) -> None:
+    inner, want = BYLINES[name]
+    case = BASES["seed-002"]
+    html = mutate(case, Variant(name, reshape=_byline_box(inner)))
+    art = extract_article(html, unseen_url(case.expect["url"]), fetched_at=case.fetched_at)
+    assert art is not None
+    assert art.author == want
+
+
+@pytest.mark.parametrize(
+    ("line", "author", "editor"),
+    [
+        ("Penulis: Rina Kartika | Jumat, 8 Maret 2024 10:15 WIB", "Rina Kartika", None),
+        ("Penulis: Rina Kartika | Editor: Dedi Pranata", "Rina Kartika", "Dedi Pranata"),
+        ("Jumat, 8 Maret 2024 10:15 WIB Penulis: Rina Kartika", "Rina Kartika", None),
+        ("Editor: Dedi Pranata Jumat, 8 Maret 2024", None, "Dedi Pranata"),
+    ],
+)
+def test_byline_line_in_the_body_beside_a_date(line: str, author, editor) -> None:  # noqa: ANN001
+    """Tribun-style "Penulis: X | Editor: Y" rows inside the body, with the date beside them."""
+    case = BASES["tribunsolo-1"]
+    html = mutate(case, Variant("row", f"<p>{line}</p>", "end"))
+    art = extract_article(html, unseen_url(case.expect["url"]), fetched_at=case.fetched_at)
+    assert art is not None
+    assert "Rina Kartika" not in art.text and "Dedi Pranata" not in art.text
+    if author:
+        assert art.author == author
+    if editor:
+        assert art.editor == editor

@@ -507,3 +507,207 @@ def test_site_header_next_to_title_is_furniture():
         "<p>" + "Isi berita tanpa tanggal. " * 20 + "</p></div></div></body></html>"
     )
     assert resolve_dates(tree, "", "", FETCHED).published_at is None
+
+
+# --------------------------------------------------------------------------- one grammar
+# Discovery (feeds, sitemaps, listing pages) and extraction read dates with the same tables and
+# the same rule for a time without a zone (WIB). Strings as the corpus pages and feeds print them.
+
+SAME_STRINGS = [
+    ("Kamis, 5 November 2015 14:56 WIB", datetime(2015, 11, 5, 14, 56, tzinfo=WIB)),
+    ("Rabu, 4 November 2015 | 21:04 WITA", datetime(2015, 11, 4, 21, 4, tzinfo=WITA)),
+    ("Selasa, 6 Desember 2016 17:56 WIB", datetime(2016, 12, 6, 17, 56, tzinfo=WIB)),
+    ("Kamis, 05/11/2015 10:08 WIB", datetime(2015, 11, 5, 10, 8, tzinfo=WIB)),
+    ("20 Des 2021, 09:59 WIB", datetime(2021, 12, 20, 9, 59, tzinfo=WIB)),
+    # no zone: WIB in both
+    ("Minggu, 14 Februari 2016 09:15", datetime(2016, 2, 14, 9, 15, tzinfo=WIB)),
+    ("22/10/2025 06:59", datetime(2025, 10, 22, 6, 59, tzinfo=WIB)),
+    # every August abbreviation the outlets use, in both
+    ("17 Ags 2023 10:00 WIB", datetime(2023, 8, 17, 10, 0, tzinfo=WIB)),
+    ("17 Agst 2023 10:00 WIB", datetime(2023, 8, 17, 10, 0, tzinfo=WIB)),
+    ("17 Agu 2023 10:00", datetime(2023, 8, 17, 10, 0, tzinfo=WIB)),
+    ("17 Agt 2023", datetime(2023, 8, 17, 0, 0, tzinfo=WIB)),
+    ("17 Aug 2023", datetime(2023, 8, 17, 0, 0, tzinfo=WIB)),
+    ("Kamis (29/7)", datetime(2021, 7, 29, 0, 0, tzinfo=WIB)),  # year from the weekday
+]
+
+
+@pytest.mark.parametrize("s,expected", SAME_STRINGS)
+def test_discovery_and_extraction_read_a_date_alike(s: str, expected: datetime) -> None:
+    from spiders.discovery import parse_feed_date as feed_date
+    from spiders.discovery import parse_listing_date as listing_date
+
+    extracted = parse_indonesian_date(s, FETCHED)
+    assert extracted is not None
+    assert dates.as_aware(extracted) == expected
+    assert listing_date(s, FETCHED) == expected
+    assert listing_date(s, FETCHED).utcoffset() == expected.utcoffset()
+    if "(" not in s:  # a feed date has no "now" to place a year-less date
+        assert feed_date(s) == expected
+
+
+@pytest.mark.parametrize(
+    "s,back",
+    [
+        ("15 menit lalu", timedelta(minutes=15)),
+        ("sejam yang lalu", timedelta(hours=1)),
+        ("2 minggu lalu", timedelta(days=14)),
+        ("3 hours ago", timedelta(hours=3)),
+        ("kemarin", timedelta(days=1)),
+        ("Baru saja", timedelta(0)),
+    ],
+)
+def test_relative_dates_one_grammar(s: str, back: timedelta) -> None:
+    """Listings get the instant; extraction the same day (a clock only for hours and less)."""
+    listed = dates.parse_listing_date(s, FETCHED)
+    assert listed == FETCHED - back
+    extracted = parse_indonesian_date(s, FETCHED)
+    assert extracted is not None
+    if isinstance(extracted, datetime):
+        assert extracted == FETCHED - back
+    else:
+        assert extracted == (FETCHED - back).date()
+
+
+def test_machine_timestamps_are_aware() -> None:
+    """Sitemaps, <time datetime> and the archive's own ISO strings; a naive one is WIB."""
+    assert dates.parse_timestamp("2024-02-11T09:30:00+07:00") == datetime(
+        2024, 2, 11, 2, 30, tzinfo=UTC
+    )
+    assert dates.parse_timestamp("2024-02-11 09:30:00") == datetime(2024, 2, 11, 9, 30, tzinfo=WIB)
+    assert dates.parse_timestamp("2024-02-11") == datetime(2024, 2, 11, tzinfo=WIB)
+    assert dates.parse_timestamp("2024-02-10T08:00:00Z").utcoffset() == timedelta(0)
+    assert dates.parse_feed_date("Sat, 10 Feb 2024 08:00:00 +0700") == datetime(
+        2024, 2, 10, 8, tzinfo=WIB
+    )
+    assert dates.parse_feed_date("Sat, 10 Feb 2024 08:00:00 -0000").utcoffset() == timedelta(0)
+    assert dates.parse_feed_date("Sat, 10 Feb 2024 08:00:00 WITA") == datetime(
+        2024, 2, 10, 8, tzinfo=WITA
+    )
+    assert dates.parse_timestamp("bukan tanggal") is None
+
+
+def test_spiders_keep_no_date_grammar_of_their_own() -> None:
+    """Month, weekday and zone names live in pipeline/dates.py only."""
+    import re
+
+    spiders = Path(__file__).resolve().parent.parent / "spiders"
+    names = re.compile(
+        r"\b(januari|februari|pebruari|agustus|oktober|nopember|desember|senin|selasa|kamis|"
+        r"jum'?at|sabtu|wita)\b",
+        re.I,
+    )
+    for path in sorted(spiders.glob("*.py")):
+        found = names.findall(path.read_text(encoding="utf-8"))
+        assert not found, f"{path.name} names {found}: use pipeline.dates"
+
+
+# --------------------------------------------------------------------------- other stories' dates
+# Real pages without their metadata (so the visible dateline decides), with furniture inserted
+# right after the title, before the page's own dateline: other stories' boxes carrying a newer
+# date, under opaque class names, and update stamps. The published day must stay the page's own.
+
+_OTHER = [
+    "Pemkot Gelar Pelatihan Budaya Kerja bagi Pegawai Kecamatan",
+    "Bupati Lantik 120 Pejabat Administrator di Aula Kantor Bupati",
+    "Harga Cabai Rawit Naik Jelang Akhir Tahun di Pasar Induk",
+]
+
+
+def _teasers(stamp: str) -> str:
+    return "".join(
+        f'<li class="q7k"><a href="/berita/2026/11/22/{i}/x">{t}</a> <span>{stamp}</span></li>'
+        for i, t in enumerate(_OTHER)
+    )
+
+
+OTHER_STORIES = {
+    "label-box-terkait": '<div class="q1a"><h3>Berita Terkait</h3><ul class="q1b">'
+    + _teasers("Minggu, 22 November 2026 08:00 WIB")
+    + "</ul></div>",
+    "teaser-list-no-label": f'<ul class="q2a">{_teasers("Minggu, 22 November 2026")}</ul>',
+    "terpopuler-div-cards": '<div class="q3a"><div>Terpopuler</div>'
+    + "".join(
+        f'<div class="q3b"><a href="/b/{i}">{t}</a><div class="q3c">22/11/2026 10:00</div></div>'
+        for i, t in enumerate(_OTHER)
+    )
+    + "</div>",
+    "baca-juga-line": f'<p><strong>Baca Juga:</strong> <a href="/c/1">{_OTHER[0]}</a> '
+    "(Minggu, 22 November 2026)</p>",
+    "sidebar-cards-no-label": '<div class="q4a">'
+    + "".join(
+        f'<div class="q4b"><a href="/d/{i}"><img src="/t/{i}.jpg" alt="">{t}</a>'
+        f"<p>Minggu, 22/11/2026 09:1{i} WIB</p></div>"
+        for i, t in enumerate(_OTHER)
+    )
+    + "</div>",
+}
+UPDATES = {
+    "label-in-own-span": '<div class="q5a"><span>Diperbarui:</span> '
+    "<time>Minggu, 22 November 2026 10:00 WIB</time></div>",
+    "terakhir-diperbarui-line": '<div class="q6a">Terakhir diperbarui Minggu, 22 November 2026 '
+    "10:00 WIB</div>",
+    "update-text-then-time": '<div class="q6b">Update <span>Minggu, 22/11/2026 10:00 WIB</span>'
+    "</div>",
+}
+_DEV_CORPUS = [(c[0], c[2]) for c in CORPUS]
+
+
+def _after_title(name: str, html: str) -> lxml.html.HtmlElement:
+    tree = strip_metadata(corpus_tree(name))
+    title = dates._title_element(tree)
+    assert title is not None, name
+    for el in reversed(lxml.html.fragments_fromstring(html)):
+        title.addnext(el)
+    return tree
+
+
+@pytest.mark.parametrize("box", sorted(OTHER_STORIES))
+@pytest.mark.parametrize("name,published", _DEV_CORPUS, ids=[c[0] for c in _DEV_CORPUS])
+def test_other_stories_dates_never_become_the_publication(name: str, published: str, box: str):
+    tree = _after_title(name, OTHER_STORIES[box])
+    result = resolve_dates(tree, "", "", FETCHED)
+    assert (result.published_at or "")[:10] == published[:10]
+
+
+@pytest.mark.parametrize("stamp", sorted(UPDATES))
+@pytest.mark.parametrize("name,published", _DEV_CORPUS, ids=[c[0] for c in _DEV_CORPUS])
+def test_update_stamp_above_the_dateline_is_the_update(name: str, published: str, stamp: str):
+    tree = _after_title(name, UPDATES[stamp])
+    result = resolve_dates(tree, "", "", FETCHED)
+    assert (result.published_at or "")[:10] == published[:10]
+    assert result.updated_at == "2026-11-22T10:00:00+07:00"
+
+
+def test_update_and_publication_in_one_line():
+    tree = page(
+        '<div class="meta"><span>Diperbarui: Minggu, 22 November 2026 10:00 WIB</span> | '
+        "<span>Terbit: Rabu, 18 November 2026 14:05 WIB</span></div><p>Isi.</p>"
+    )
+    result = resolve_dates(tree, "", "", FETCHED)
+    assert result.published_at == "2026-11-18T14:05:00+07:00"
+    assert result.updated_at == "2026-11-22T10:00:00+07:00"
+
+
+def test_update_stamp_alone_is_no_publication_date():
+    """Decision: a page whose only date is its update stamp gets updated_at and no published_at
+    (nor one from its text): the update time is later than the publication, so taking it would
+    be a confident wrong date. The URL's date, when there is one, is the publication."""
+    tree = page('<div class="info">Diperbarui: Jumat, 20 November 2026 08:00 WIB</div><p>Isi.</p>')
+    text = "Diperbarui 20 November 2026 08:00 WIB. PALU - Pemkot menggelar apel pagi di halaman."
+    result = resolve_dates(tree, text, "", FETCHED)
+    assert result.published_at is None
+    assert result.updated_at == "2026-11-20T08:00:00+07:00"
+    with_url = resolve_dates(tree, text, "https://palu.example.id/2026/11/19/apel", FETCHED)
+    assert (with_url.published_at, with_url.source) == ("2026-11-19", "url")
+
+
+def test_own_dateline_wins_over_later_dates_in_the_body():
+    tree = page(
+        '<div class="meta">Rabu, 18 November 2026 14:05 WIB</div>'
+        "<p>Rapat lanjutan dijadwalkan Senin, 23 November 2026.</p>"
+        f'<ul class="q9">{_teasers("Minggu, 22 November 2026")}</ul>'
+    )
+    text = "PALU - Rapat lanjutan dijadwalkan Senin, 23 November 2026 di kantor wali kota."
+    result = resolve_dates(tree, text, "", FETCHED)
+    assert (result.published_at, result.source) == ("2026-11-18T14:05:00+07:00", "text")

@@ -300,8 +300,11 @@ def test_template_rules_for_the_new_site_types() -> None:
         "wp-sitemap.xml",
     ]
     assert get_template("tribun").fallback_sitemaps("https://x.id/") == ["https://x.id/sitemap.xml"]
-    assert not antara.is_article_url("https://sultra.antaranews.com/foto/412300/apel-di-kendari")
-    assert not generic.is_article_url("https://x.id/video/412290/gubernur-lantik-pejabat-eselon")
+    # photo and video stories are article candidates; their section indexes are not
+    assert antara.is_article_url("https://sultra.antaranews.com/foto/412300/apel-di-kendari")
+    assert generic.is_article_url("https://x.id/video/412290/gubernur-lantik-pejabat-eselon")
+    assert not antara.is_article_url("https://sultra.antaranews.com/foto")
+    assert not generic.is_article_url("https://x.id/video?page=2")
     assert antara.is_article_url("https://sultra.antaranews.com/berita/412345/apel-di-kendari")
     for static in ("/pedoman-pemberitaan-media-siber/", "/info-iklan-dan-kerja-sama-media/"):
         assert not wp.is_article_url("https://x.id" + static)
