@@ -194,7 +194,8 @@ def cmd_reextract(args: argparse.Namespace, level: int) -> int:
         lock.release()
     print(
         "reextracted {pages} pages: {updated} articles changed, {unchanged} unchanged, "
-        "{not_articles} not articles, {errors} errors".format(**counts)
+        "{recovered} rejected pages recovered as articles, {not_articles} not articles, "
+        "{errors} errors".format(**counts)
     )
     return EXIT_OK
 

@@ -2,32 +2,49 @@
 
 After an extractor improvement the archive can be brought up to date in place: changed texts
 become revisions, matches are recomputed, and alerts owed for newly matching stories are
-queued, but no "updated" messages go out for what is only a better extraction.
+queued, but no "updated" messages go out for what is only a better extraction. Article
+candidates that an earlier run rejected (their raw page is kept with the reason) are tried
+again too: one that now gives an article is archived ("recovered") and its page row becomes
+an article page; one still rejected gets the new reason.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 from pipeline.config import PantauConfig
-from pipeline.extract import decode_html, extract_article
+from pipeline.extract import decode_html, extract_or_reject
 from pipeline.matching import TopicMatcher
-from pipeline.storage import Archive, decompress
+from pipeline.models import Rejection
+from pipeline.storage import Archive, decompress, write_transaction
 
 
 def reextract(db_path: str, config: PantauConfig, source: str | None = None) -> dict[str, int]:
     archive = Archive(db_path)
     matcher = TopicMatcher(config.topics)
     templates = {s.name: s for s in config.sources}
-    counts = {"pages": 0, "updated": 0, "unchanged": 0, "not_articles": 0, "errors": 0}
-    sql = "SELECT url, source, fetched_at, html, content_type FROM pages WHERE kind = 'article'"
+    counts = {
+        "pages": 0,
+        "updated": 0,
+        "unchanged": 0,
+        "recovered": 0,
+        "not_articles": 0,
+        "errors": 0,
+    }
+    # archived article pages, and rejected article candidates whose raw page was kept
+    sql = (
+        "SELECT url, source, fetched_at, html, content_type, kind FROM pages "
+        "WHERE html IS NOT NULL AND parent_url IS NULL "
+        "AND (kind = 'article' OR reason IS NOT NULL)"
+    )
     params: list[str] = []
     if source:
         sql += " AND source = ?"
         params.append(source)
     try:
         rows = archive.db.execute(sql, params).fetchall()
-        for url, src, fetched_at, blob, content_type in rows:
+        for url, src, fetched_at, blob, content_type, kind in rows:
             counts["pages"] += 1
             # decoded as the crawl decoded them: the stored Content-Type first (the pipeline
             # stores the text it extracted, re-encoded as UTF-8, and says so)
@@ -41,16 +58,19 @@ def reextract(db_path: str, config: PantauConfig, source: str | None = None) -> 
             cfg_source = templates.get(src)
             try:
                 when = datetime.fromisoformat(fetched_at) if fetched_at else datetime.now(UTC)
-                art = extract_article(
-                    decode_html(decompress(blob), content_type),
+                html = decode_html(decompress(blob), content_type)
+                art = extract_or_reject(
+                    html,
                     url,
                     fetched_at=when,
                     template=cfg_source.template if cfg_source else "generic",
                     source_region=cfg_source.region if cfg_source else None,
                     extra_pages=extra or None,
                 )
-                if art is None:
+                if isinstance(art, Rejection):
                     counts["not_articles"] += 1
+                    if kind != "article":  # keep the newest reason of a still-rejected page
+                        _record_rejection(archive, url, art)
                     continue
                 result = archive.store_article(
                     art,
@@ -63,7 +83,42 @@ def reextract(db_path: str, config: PantauConfig, source: str | None = None) -> 
             except Exception:  # keep going: one bad page must not stop the rebuild
                 counts["errors"] += 1
                 continue
-            counts["updated" if result.status == "updated" else "unchanged"] += 1
+            if kind != "article":
+                counts["recovered"] += 1
+                _mark_recovered(archive, url, src, html, fetched_at)
+            else:
+                counts["updated" if result.status == "updated" else "unchanged"] += 1
     finally:
         archive.close()
     return counts
+
+
+def _record_rejection(archive: Archive, url: str, rejection: Rejection) -> None:
+    with write_transaction(archive.db):
+        archive.db.execute(
+            "UPDATE pages SET kind = ?, reason = ?, signals = ? WHERE url = ?",
+            (
+                rejection.kind,
+                rejection.reason,
+                json.dumps(
+                    {"stage": rejection.stage, **rejection.signals}, ensure_ascii=False, default=str
+                ),
+                url,
+            ),
+        )
+
+
+def _mark_recovered(
+    archive: Archive, url: str, source: str, html: str, fetched_at: str | None
+) -> None:
+    """A rejected candidate that now gives an article: its page row is an article page."""
+    with write_transaction(archive.db):
+        archive.store_page(
+            url,
+            source=source,
+            kind="article",
+            status=200,
+            body=html.encode("utf-8"),
+            fetched_at=fetched_at or datetime.now(UTC).isoformat(),
+            content_type="text/html; charset=utf-8",
+        )

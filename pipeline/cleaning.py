@@ -22,8 +22,10 @@ from __future__ import annotations
 import copy
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from itertools import islice
 
 from lxml import etree
 
@@ -232,9 +234,9 @@ def _after_image(img: etree._Element) -> list[etree._Element]:
         el = parent
     out: list[etree._Element] = []
     while first is not None and len(out) < 2:
-        kids = [k for k in first if isinstance(k.tag, str) and _has_text(k)]
         bare = not (first.text or "").strip() and not any((k.tail or "").strip() for k in first)
-        if bare and kids and all(k.tag in _BOX_TAGS for k in kids):
+        kids = [k for k in first if isinstance(k.tag, str) and _has_text(k)] if bare else []
+        if kids and all(k.tag in _BOX_TAGS for k in kids):
             out.extend(kids)
         else:
             out.append(first)
@@ -262,7 +264,18 @@ def _is_italic(el: etree._Element) -> bool:
     return False
 
 
-_FOLLOWING_P_OR_DIV = etree.XPath("following::*[self::p or self::div][position() <= $n]")
+def _following_blocks(el: etree._Element, limit: int) -> list[etree._Element]:
+    """The first `limit` <p>/<div> elements after `el` in document order (XPath's following::
+    axis, walked by hand: libxml2 builds the whole axis before taking its first few)."""
+
+    def walk() -> Iterator[etree._Element]:
+        node: etree._Element | None = el
+        while node is not None:
+            for sibling in node.itersiblings():
+                yield from sibling.iter("p", "div")
+            node = node.getparent()
+
+    return list(islice(walk(), limit))
 
 
 def _repeated_later(el: etree._Element, text: str) -> bool:
@@ -274,7 +287,7 @@ def _repeated_later(el: etree._Element, text: str) -> bool:
     links = sum(len(a.text_content()) for a in el.iter("a"))
     if links * 2 >= len(text):
         return False  # a teaser title under its picture, not a caption
-    for other in _FOLLOWING_P_OR_DIV(el, n=_REPEAT_LOOKAHEAD):
+    for other in _following_blocks(el, _REPEAT_LOOKAHEAD):
         other_text = _short_text(other, len(text) + len(text) // 4 + 10)
         if other_text is None:
             if other.tag == "p":
@@ -283,10 +296,22 @@ def _repeated_later(el: etree._Element, text: str) -> bool:
         if abs(len(other_text) - len(text)) <= len(text) // 4 + 10 and norm(other_text) == key:
             return True
     return False
-    for other in el.xpath(f"following::*[self::p or self::div][position() <= {_REPEAT_LOOKAHEAD}]"):
-        other_text = _short_text(other, len(text) + len(text) // 4 + 10)
-        if other_text and norm(other_text) == key:
-            return True
+
+
+_PICTURE_HREF = re.compile(r"\.(?:jpe?g|png|gif|webp|avif)(?:[?#]|$)", re.I)
+
+
+def _is_teaser_thumbnail(img: etree._Element) -> bool:
+    """An image inside a link to another page (a teaser's thumbnail, not the story's photo,
+    which stands alone or links to its own picture file): it has no caption of the story's."""
+    el = img.getparent()
+    for _ in range(3):
+        if el is None:
+            return False
+        if el.tag == "a":
+            href = el.get("href") or ""
+            return bool(href) and not href.startswith("#") and not _PICTURE_HREF.search(href)
+        el = el.getparent()
     return False
 
 
@@ -337,7 +362,8 @@ def prune_tree(
     doomed = []
     for el in tree.iter(etree.Element):
         if el.tag in _IMAGES:
-            doomed.extend(_photo_furniture(el))
+            if not _is_teaser_thumbnail(el):
+                doomed.extend(_photo_furniture(el))
             continue
         cls = el.get("class")
         if cls:

@@ -370,7 +370,7 @@ _OTHER_STORY_BOX = re.compile(
 _PLAYER_XPATH = "//video | //iframe[contains(@src,'youtube') or contains(@src,'video')]"
 
 
-def story_type_of(tree: etree._Element, url: str) -> str:
+def story_type_of(tree: etree._Element, url: str, jsonld: list[dict] | None = None) -> str:
     """ "photo", "video" or "article": what the URL, og:type and JSON-LD say the story is.
 
     A photo story (lede plus captions) is named by its URL (/foto/, /readfoto/, photo.* host)
@@ -383,7 +383,7 @@ def story_type_of(tree: etree._Element, url: str) -> str:
     og = (_meta(tree, "og:type") or "").lower()
     types = {
         str(t).lower()
-        for item in _jsonld(tree)
+        for item in (_jsonld(tree) if jsonld is None else jsonld)
         for t in (item.get("@type") if isinstance(item.get("@type"), list) else [item.get("@type")])
         if t
     }
@@ -498,7 +498,8 @@ def extract_or_reject(
             dict(verdict.signals),
             stage="extraction",
         )
-    story_type = story_type_of(tree, url)
+    jsonld = _jsonld(tree)
+    story_type = story_type_of(tree, url, jsonld)
     pruned_away: list | None = [] if explain else None
     doc, blocks = _body_blocks(tree, template, False, pruned_away)
     if doc is None and story_type == "article":
@@ -515,7 +516,7 @@ def extract_or_reject(
             _, more = _body_blocks(extra_tree, template, False)
             pages.append(more)
 
-    ld = _jsonld_article(_jsonld(tree))
+    ld = _jsonld_article(jsonld)
     site_name = _site_name(tree, doc.sitename if doc else None, url)
     title = _title(tree, ld, site_name, url) or clean_title(
         doc.title if doc else None, site_name, url

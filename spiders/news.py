@@ -72,6 +72,7 @@ from spiders.templates import (
     detect_template,
     first_page_url,
     get_template,
+    is_gallery_index,
     page_number,
 )
 
@@ -669,6 +670,8 @@ class NewsSpider(scrapy.Spider):
         hit = next((seg for seg in segments if seg in NONARTICLE_SEGMENTS), None)
         if hit:
             return f"segment /{hit}/"
+        if is_gallery_index(segments):
+            return "a photo/video section index (no story named after its segment)"
         keys = [k for k in ("s", "q", "tag", "cat") if f"{k}=" in parts.query]
         if keys:
             return f"query parameter {keys[0]}="

@@ -343,3 +343,42 @@ def test_old_archive_gains_the_new_columns(tmp_path):
     assert health["flags"] == [
         "most article pages rejected on the last run (4 of 5): template changed?"
     ]
+
+
+def test_reextract_recovers_a_rejected_candidate_and_keeps_a_listing_rejected(tmp_path):
+    """A story rejected by an older rule is not lost: its raw page was kept with the reason,
+    and `reextract` archives it once extraction accepts it; an index page stays rejected."""
+    from pantau.reextract import reextract
+
+    path = tmp_path / "pantau.db"
+    archive = Archive(path)
+    story = "https://antara.example/berita/123456/revolusi-mental-asn-di-daerah"
+    listing = "https://antara.example/berita/123457/indeks-berita-terbaru-hari-ini"
+    for url, name, kind in [(story, ARTICLE, "listing"), (listing, INDEX_PAGES[0], "listing")]:
+        archive.store_page(
+            url,
+            source="antara",
+            kind=kind,
+            status=200,
+            body=corpus_file(name).read_bytes(),
+            fetched_at="2026-11-01T00:00:00+00:00",
+            content_type=None,
+            reason="an older rule's verdict",
+            signals={"headline_links": 40},
+        )
+    archive.close()
+    config = PantauConfig(
+        directory=str(tmp_path),
+        sources=[Source(name="antara", url="https://antara.example/")],
+        topics=[],
+        smtp=None,
+        subscriptions=[],
+    )
+    counts = reextract(str(path), config)
+    assert counts["recovered"] == 1 and counts["not_articles"] == 1 and counts["errors"] == 0
+    pages = {r["url"]: r for r in _rows(path, "SELECT url, kind, reason FROM pages")}
+    assert pages[story]["kind"] == "article" and pages[story]["reason"] is None
+    assert pages[listing]["kind"] != "article" and pages[listing]["reason"]
+    assert pages[listing]["reason"] != "an older rule's verdict"  # the current reason
+    articles = _rows(path, "SELECT url, fetched_url, text FROM articles")
+    assert len(articles) == 1 and "revolusi mental" in articles[0]["text"].lower()
