@@ -122,6 +122,10 @@ PRUNE: dict[str, dict[str, list[str]]] = {
             "related-post",
             "share-button",
             "sharebar",
+            # pop-up dialogs (account verification, newsletter, cookie consent) printed after
+            # the article in the page source: "kgmModal", "modal-body", "popup-newsletter"
+            "modal",
+            "popup",
         ],
         "ids": ["comments", "respond", "disqus_thread"],
         "xpaths": ["//figcaption", "//aside", "//nav", "//footer", "//form"],

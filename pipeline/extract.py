@@ -337,6 +337,10 @@ def _clean_person(name: str | None, site_name: str | None, url: str) -> str | No
     return ", ".join(names) or None
 
 
+def _same_person(a: str, b: str) -> bool:
+    return norm(a) == norm(b)
+
+
 def _language(tree: etree._Element, text: str) -> str | None:
     words = _ID_WORD.findall(text[:4000].lower())
     if words:
@@ -541,15 +545,15 @@ def extract_or_reject(
             stage="extraction",
         )
 
+    editor = cleaned.meta.get("editor") or _meta(tree, "content_editor", "editor")
     author = cleaned.meta.get("author")
     if not author:
-        author = (
-            ", ".join(_person_names(ld.get("author")))
-            or _meta(tree, "author", "article:author", "dable:author")
-            or _byline_author(tree)
-        )
+        declared = ", ".join(_person_names(ld.get("author")))
+        meta_author = _meta(tree, "content_author", "author", "article:author", "dable:author")
+        if declared and meta_author and editor and _same_person(declared, editor):
+            declared = ""  # JSON-LD names the editor as author; the page's own meta the writer
+        author = declared or meta_author or _byline_author(tree)
     author = _clean_person(author, site_name, url)
-    editor = cleaned.meta.get("editor")
 
     canonical = _canonical(tree, url)
     alternates = [url] if url and url != canonical else []
