@@ -4,7 +4,7 @@ PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo test lint format bench clean
+.PHONY: demo test lint format bench fixtures clean
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -37,6 +37,14 @@ format: $(TEST_STAMP)
 
 bench: $(TEST_STAMP)
 	$(PY) bench/run_all.py
+
+# every generated fixture, from repository files and ../shared/ (beside the repository root);
+# tests/test_fixtures_rebuild.py checks the committed files are what this writes
+fixtures: $(STAMP)
+	$(PY) pantau/sample_sites/_build.py
+	$(PY) tests/fixtures/sites/_build.py
+	$(PY) tests/fixtures/sites/_build_blogger.py
+	$(PY) tests/extraction/make_seed_pages.py
 
 clean:
 	rm -rf $(VENV) data build *.egg-info

@@ -42,7 +42,7 @@ if str(ROOT) not in sys.path:
 # --- arguments and output -------------------------------------------------------------------------
 
 
-def parse_args(description: str, extra: Callable[[argparse.ArgumentParser], None] | None = None):  # noqa: ANN201
+def parse_args(description: str, extra: Callable[[argparse.ArgumentParser], None] | None = None):
     """Every bench script takes --quick (a run under a minute) and nothing else is required."""
     ap = argparse.ArgumentParser(description=description)
     ap.add_argument("--quick", action="store_true", help="small sizes, finishes in under a minute")
@@ -136,7 +136,7 @@ def corpus_words() -> list[str]:
     for page in corpus_pages():
         try:
             tree = lxml.html.fromstring(page.read_bytes())
-        except Exception:  # noqa: BLE001 - a broken page just contributes nothing
+        except Exception:  # a broken page just contributes nothing
             continue
         for p in tree.iter("p"):
             words += _WORD.findall(p.text_content())
@@ -262,10 +262,10 @@ def dir_size(path: Path) -> int:
 class _QuietHandler(SimpleHTTPRequestHandler):
     counter: list[int]
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: object) -> None:  # stdlib signature
         pass
 
-    def do_GET(self) -> None:  # noqa: N802 - stdlib name
+    def do_GET(self) -> None:  # stdlib name
         self.counter[0] += 1
         super().do_GET()
 
@@ -282,7 +282,7 @@ class StaticServer:
         root, counter = str(self.root), self.requests
 
         class H(_QuietHandler):
-            def __init__(self, *a, **kw):  # noqa: ANN002, ANN003
+            def __init__(self, *a, **kw):
                 self.counter = counter
                 super().__init__(*a, directory=root, **kw)
 
@@ -553,7 +553,7 @@ def run_measured(cmd: list[str], env: dict[str, str], cwd: Path | None = None) -
     # Drain pipes in threads so a chatty child never blocks, then reap it with wait4.
     chunks: dict[str, list[bytes]] = {"out": [], "err": []}
 
-    def drain(stream, key: str) -> None:  # noqa: ANN001
+    def drain(stream, key: str) -> None:
         for line in iter(stream.readline, b""):
             chunks[key].append(line)
 

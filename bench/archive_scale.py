@@ -43,6 +43,7 @@ from pipeline.models import ExtractedArticle
 from pipeline.query import parse_query
 from pipeline.schema import WORDS_FROM_KEY
 from pipeline.storage import Archive, tidy_fts_index
+from pipeline.timestamps import utc_z
 
 NAME = "archive_scale"
 WORDS_PER_ARTICLE = 300
@@ -185,7 +186,7 @@ def run(n: int, sample: int, probes: int, workdir: Path) -> tuple[str, str]:
     log(f"vocabulary {len(vocab):,} words; building {n:,} articles in {workdir}")
     db_path = workdir / "archive.db"
     archive = Archive(db_path)
-    now = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    now = utc_z()
 
     bulk_n = n - sample
     jobs = [(s, min(BATCH, bulk_n - s), 11) for s in range(1, bulk_n + 1, BATCH)]
@@ -426,19 +427,19 @@ def statistics_median(values: list[float]) -> float:
     return quantiles(values)[0]
 
 
-def table_sizes(conn) -> list[tuple[str, int]]:  # noqa: ANN001
+def table_sizes(conn) -> list[tuple[str, int]]:
     """Bytes per table and index, via the dbstat virtual table when SQLite has it."""
     try:
         rows = conn.execute(
             "SELECT name, SUM(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC"
         ).fetchall()
-    except Exception:  # noqa: BLE001 - dbstat is an optional SQLite feature
+    except Exception:  # dbstat is an optional SQLite feature
         return []
     return [(r[0], int(r[1])) for r in rows]
 
 
 def main() -> None:
-    def extra(ap):  # noqa: ANN001, ANN202
+    def extra(ap):
         ap.add_argument("--articles", type=int, default=None)
         ap.add_argument(
             "--keep",

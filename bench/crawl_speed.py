@@ -45,7 +45,7 @@ TARGET_RSS_MB = 400
 BENCH = Path(__file__).resolve().parent
 
 
-def crawl_urls(web, articles: dict[str, list[dict]]) -> list[str]:  # noqa: ANN001
+def crawl_urls(web, articles: dict[str, list[dict]]) -> list[str]:
     """What Pantau fetches on a first run: robots, home, feed, sitemap and every article."""
     urls = []
     for site, items in articles.items():

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from pathlib import Path
 
-from pantau.cli import EXIT_CONFIG, EXIT_LOCKED, EXIT_OK, EXIT_PARTIAL, UsageError, dump_json, load
+from pantau.errors import EXIT_CONFIG, EXIT_LOCKED, EXIT_OK, EXIT_PARTIAL, UsageError
 from pantau.lock import LockHeld, RunLock
 from pantau.report import print_alert_report, print_run_summary
-from pipeline.config import ConfigError, PantauConfig
+from pipeline.config import ConfigError, PantauConfig, load_config
 from pipeline.storage import tidy_archive
-
-log = logging.getLogger("pantau")
 
 
 def dispatch(args: argparse.Namespace, level: int) -> int:
@@ -29,17 +28,25 @@ def dispatch(args: argparse.Namespace, level: int) -> int:
         "check-config": cmd_check_config,
         "status": cmd_status,
     }[args.command]
-    return handler(args, level)
-
-
-def _locked(args: argparse.Namespace):
-    lock = RunLock(args.db)
     try:
-        lock.acquire()
-    except LockHeld as exc:
+        return handler(args, level)
+    except LockHeld as exc:  # raised only by `with RunLock(args.db):` in a handler
         print(f"pantau: {exc}; try again when it has finished", file=sys.stderr)
-        return None
-    return lock
+        return EXIT_LOCKED
+
+
+def load(args: argparse.Namespace) -> PantauConfig:
+    """Load the config and, from then on, mask its ${ENV} secrets in every log line."""
+    from pantau.logs import configure_logging
+
+    config = load_config(args.config_dir)
+    level = logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO
+    configure_logging(level, args.log_format, mask=config.mask)
+    return config
+
+
+def dump_json(obj: object) -> str:
+    return json.dumps(obj, ensure_ascii=False, indent=2, default=str)
 
 
 def crawl_and_report(
@@ -59,10 +66,7 @@ def crawl_and_report(
 
 def cmd_run(args: argparse.Namespace, level: int) -> int:
     config = load(args)
-    lock = _locked(args)
-    if lock is None:
-        return EXIT_LOCKED
-    try:
+    with RunLock(args.db):
         code = crawl_and_report(config, args.db, None, args.full, level)
         from pipeline.alerts.sender import deliver_due
 
@@ -72,35 +76,24 @@ def cmd_run(args: argparse.Namespace, level: int) -> int:
             code = EXIT_PARTIAL
         tidy_archive(args.db)
         return code
-    finally:
-        lock.release()
 
 
 def cmd_crawl(args: argparse.Namespace, level: int) -> int:
     config = load(args)
-    lock = _locked(args)
-    if lock is None:
-        return EXIT_LOCKED
-    try:
+    with RunLock(args.db):
         code = crawl_and_report(config, args.db, args.source or None, args.full, level)
         tidy_archive(args.db)
         return code
-    finally:
-        lock.release()
 
 
 def cmd_alerts(args: argparse.Namespace, level: int) -> int:
     config = load(args)
-    from pipeline.alerts.sender import deliver_due, list_alerts, send_test
+    from pipeline.alerts.outbox import list_alerts
+    from pipeline.alerts.sender import deliver_due, send_test
 
     if args.alerts_command == "send":
-        lock = _locked(args)
-        if lock is None:
-            return EXIT_LOCKED
-        try:
+        with RunLock(args.db):
             report = deliver_due(args.db, config, holds_lock=True)
-        finally:
-            lock.release()
         print_alert_report(report)
         return EXIT_PARTIAL if report.dead else EXIT_OK
     if args.alerts_command == "list":
@@ -184,14 +177,9 @@ def cmd_reextract(args: argparse.Namespace, level: int) -> int:
     from pantau.reextract import reextract
 
     config = load(args)
-    lock = _locked(args)
-    if lock is None:
-        return EXIT_LOCKED
-    try:
+    with RunLock(args.db):
         counts = reextract(args.db, config, source=args.source)
         tidy_archive(args.db)
-    finally:
-        lock.release()
     print(
         "reextracted {pages} pages: {updated} articles changed, {unchanged} unchanged, "
         "{recovered} rejected pages recovered as articles, {not_articles} not articles, "
@@ -207,9 +195,14 @@ def cmd_serve(args: argparse.Namespace, level: int) -> int:
 
 
 def cmd_demo(args: argparse.Namespace, level: int) -> int:
-    from pantau.demo import run_demo
+    from pantau.demo import NotADemoArchive, run_demo
 
-    return run_demo(args.demo_db or "./data/demo.db", level)
+    db = args.demo_db or "./data/demo.db"
+    with RunLock(db):  # never wipe an archive a run is writing to
+        try:
+            return run_demo(db, level)
+        except NotADemoArchive as exc:
+            raise UsageError(str(exc)) from None
 
 
 def cmd_check_config(args: argparse.Namespace, level: int) -> int:
@@ -256,6 +249,3 @@ def cmd_status(args: argparse.Namespace, level: int) -> int:
     if sent:
         print(sent, file=sys.stderr)
     return code
-
-
-__all__ = ["dispatch", "ConfigError", "EXIT_CONFIG"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import logging
 import secrets
+import sqlite3
 import tempfile
 from importlib import resources
 from pathlib import Path
@@ -56,15 +57,57 @@ def _demo_config(directory: Path, sources_text: str, sink_url: str, secret: str)
     (directory / "subscriptions.yaml").write_text(yaml.safe_dump(subs), encoding="utf-8")
 
 
+# The row a demo writes into archive_meta: only an archive carrying it may be wiped by a demo.
+DEMO_MARK = ("created_by", "pantau demo")
+
+
+class NotADemoArchive(Exception):
+    """--db names an existing file the demo did not create: it is left untouched."""
+
+
+def is_demo_archive(path: Path) -> bool:
+    """True for an SQLite archive whose archive_meta carries DEMO_MARK (read-only check)."""
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return False
+    try:
+        row = conn.execute(
+            "SELECT value FROM archive_meta WHERE key = ?", (DEMO_MARK[0],)
+        ).fetchone()
+    except sqlite3.Error:  # not SQLite, or no archive_meta table
+        return False
+    finally:
+        conn.close()
+    return row is not None and row[0] == DEMO_MARK[1]
+
+
+def _fresh_demo_archive(db: Path) -> None:
+    """Delete the previous demo archive (only a demo's) and start a marked, empty one."""
+    if db.exists() and not is_demo_archive(db):
+        raise NotADemoArchive(
+            f"{db} exists and is not a demo archive: `pantau demo` will not delete it "
+            "(choose another --db, or remove the file yourself)"
+        )
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(db) + suffix).unlink(missing_ok=True)  # each demo starts from an empty archive
+    archive = open_db(db)
+    try:
+        archive.execute("INSERT OR REPLACE INTO archive_meta(key, value) VALUES (?, ?)", DEMO_MARK)
+        archive.conn.commit()
+    finally:
+        archive.conn.close()
+
+
 def run_demo(db_path: str, level: int = logging.INFO) -> int:
+    """Run the demo into `db_path`; the caller holds the archive's run lock (commands.py)."""
     from pantau.fixtureweb import FixtureWeb, sources_yaml
     from pantau.runner import crawl_sources
     from pipeline.alerts.sender import deliver_due
 
     db = Path(db_path)
     db.parent.mkdir(parents=True, exist_ok=True)
-    for suffix in ("", "-wal", "-shm"):
-        Path(str(db) + suffix).unlink(missing_ok=True)  # each demo starts from an empty archive
+    _fresh_demo_archive(db)
     secret = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
     web = FixtureWeb()
     sink = AlertSink(secret=secret)

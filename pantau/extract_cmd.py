@@ -8,7 +8,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pantau.cli import EXIT_OK, EXIT_PARTIAL, UsageError
+from pantau.errors import EXIT_OK, EXIT_PARTIAL, UsageError
 from pipeline.models import Rejection
 
 

@@ -476,13 +476,13 @@ class FixtureWeb:
             server_version = "FixtureWeb/1.0"
             protocol_version = "HTTP/1.0"
 
-            def do_GET(self) -> None:  # noqa: N802 - http.server naming
+            def do_GET(self) -> None:  # http.server naming
                 web._serve(self, site, head=False)
 
-            def do_HEAD(self) -> None:  # noqa: N802
+            def do_HEAD(self) -> None:
                 web._serve(self, site, head=True)
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 return
 
         return Handler

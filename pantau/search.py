@@ -12,7 +12,9 @@ import json
 import re
 import sqlite3
 import sys
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pipeline.query import Query, parse_query
 from pipeline.schema import DATE_BLOCK_BITS, SORT_DATE_SQL
@@ -20,6 +22,37 @@ from pipeline.storage import open_db, words_recorded_from
 
 SORT_DATE = SORT_DATE_SQL.format(t="a.")
 COLUMNS = ["id", "published_at", "source", "region", "title", "url", "snippet"]
+
+
+SINCE_FORMS = (
+    "2026-03-01 (or a full ISO 8601 time), 1 Maret 2026, kemarin, hari ini, yesterday, today, "
+    '"7 hari lalu", "3 days ago", "2 weeks ago"'
+)
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ].+)?$")
+
+
+def parse_since(text: str, now: datetime | None = None) -> str:
+    """A --since/--until value as the archive compares dates: ISO kept as given, anything
+    dateparser reads (Indonesian or English, relative to `now` in WIB) as its day.
+
+    Raises ValueError listing the accepted forms: a date that is not understood must not
+    quietly filter everything out.
+    """
+    value = text.strip()
+    if _ISO_DAY.match(value):
+        try:
+            datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{text!r} is not a valid date; use {SINCE_FORMS}") from None
+        return value
+    import dateparser
+
+    base = (now or datetime.now(UTC)).astimezone(ZoneInfo("Asia/Jakarta")).replace(tzinfo=None)
+    settings = {"PREFER_DATES_FROM": "past", "RELATIVE_BASE": base, "DATE_ORDER": "DMY"}
+    found = dateparser.parse(value, languages=["id", "en"], settings=settings)  # type: ignore[arg-type]
+    if found is None:
+        raise ValueError(f"{text!r} is not a date pantau understands; use {SINCE_FORMS}")
+    return found.date().isoformat()
 
 
 def search_archive(
@@ -193,6 +226,20 @@ def _result_row(conn: sqlite3.Connection, aid: int, snippet: str) -> dict[str, A
     return row
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A text cell a spreadsheet will not run as a formula (OWASP CSV injection advice).
+
+    Scraped titles and snippets are hostile input; one starting with =, +, -, @, tab or CR
+    gets a leading ' so Excel/LibreOffice show it as text. Numbers are left as they are.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def print_results(rows: list[dict[str, Any]], fmt: str) -> None:
     if fmt == "json":
         print(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -203,7 +250,7 @@ def print_results(rows: list[dict[str, Any]], fmt: str) -> None:
         buf = io.StringIO()
         w = csv.DictWriter(buf, fieldnames=COLUMNS, extrasaction="ignore")
         w.writeheader()
-        w.writerows(rows)
+        w.writerows({k: spreadsheet_safe(v) for k, v in r.items()} for r in rows)
         sys.stdout.write(buf.getvalue())
     else:
         from pantau.report import print_rows

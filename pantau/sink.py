@@ -37,7 +37,7 @@ class AlertSink:
         sink = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            def do_POST(self) -> None:  # http.server's naming
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
                 status = sink._accept(self.path, dict(self.headers.items()), body)

@@ -53,7 +53,7 @@ _IP_HOST = re.compile(r"^[\d.]+$|:")  # IPv4, or IPv6 (urlsplit drops the bracke
 
 
 @lru_cache(maxsize=1)
-def _suffix_list():  # noqa: ANN202 - tldextract type, imported lazily (it costs ~0.1 s)
+def _suffix_list():  # tldextract type, imported lazily (it costs ~0.1 s)
     """The Public Suffix List as shipped inside tldextract (a Scrapy dependency): never fetched,
     never cached to disk, so it works offline and the same on every machine."""
     import tldextract

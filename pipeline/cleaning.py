@@ -436,11 +436,6 @@ def _row_text(row: etree._Element) -> tuple[str, int]:
     return " | ".join(c for c in cells if c), links
 
 
-def _text_of(el: etree._Element) -> tuple[str, int]:
-    segs = _segments(el)
-    return " ".join(t for t, _ in segs), sum(lk for _, lk in segs)
-
-
 def blocks_from_body(body: etree._Element | None) -> list[Block]:
     """Flatten trafilatura's output tree into blocks (list items and table rows one each)."""
     out: list[Block] = []

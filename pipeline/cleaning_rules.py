@@ -218,8 +218,6 @@ def prune_xpaths(template: str) -> list[str]:
 # --- phrase rules (applied to each paragraph of the extracted body) ---------------------------
 # (rule name, regex) ; a paragraph matching the regex is furniture and removed whole.
 
-_DASH = r"[-–—:]"
-
 LINE_RULES: dict[str, list[tuple[str, str]]] = {
     "generic": [
         # "Baca juga: <title>", "BACA JUGA >> ", "Baca: <title>", "Simak Video: ", "Lihat Juga".

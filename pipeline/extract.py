@@ -42,7 +42,7 @@ __all__ = ["extract_article", "extract_or_reject", "page_kind", "warm_up"]
 
 
 @lru_cache(maxsize=2)
-def _options(with_metadata: bool = True):  # noqa: ANN202 - trafilatura type, imported lazily
+def _options(with_metadata: bool = True):  # trafilatura type, imported lazily
     """The single trafilatura options object (one with metadata, one for pages 2..n)."""
     from trafilatura.settings import Extractor
 
@@ -75,11 +75,11 @@ def warm_up() -> None:
             resolver(
                 lxml.html.fromstring(html), "Jakarta, Senin (7/10/2019)", "", datetime.now(UTC)
             )
-        except Exception:  # noqa: BLE001 - warming up must never break a run
+        except Exception:  # warming up must never break a run
             log.debug("date resolver warm-up failed", exc_info=True)
 
 
-def _date_resolver():  # noqa: ANN202
+def _date_resolver():
     try:
         from pipeline.dates import resolve_dates
     except ImportError:  # written in parallel; extraction still works without dates
@@ -429,7 +429,7 @@ def _with_captions(text: str, tree: etree._Element, title: str | None) -> str:
 # --- the entry point --------------------------------------------------------------------------
 
 
-def _body_blocks(  # noqa: ANN202
+def _body_blocks(
     tree: etree._Element, template: str, with_metadata: bool, removed: list | None = None
 ):
     import trafilatura

@@ -16,7 +16,6 @@ import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlite_utils
@@ -26,12 +25,9 @@ from pipeline.canonical import canonicalize_url
 from pipeline.config import PantauConfig, Source, Subscription
 from pipeline.models import ExtractedArticle, TopicMatch
 from pipeline.schema import ensure_schema
+from pipeline.timestamps import utc_z
 
 log = logging.getLogger("pantau")
-
-
-def utcnow() -> str:
-    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def open_db(path: str | Path) -> sqlite_utils.Database:
@@ -164,6 +160,11 @@ def decompress(blob: bytes | None) -> bytes:
     return zlib.decompress(blob) if blob else b""
 
 
+def body_hash(body: bytes) -> str:
+    """`pages.body_hash`: sha256 hex of the raw body, so the spider can skip an unchanged page."""
+    return hashlib.sha256(body).hexdigest()
+
+
 def webhook_id(subscription: str, story_id: int, kind: str, article_id: int, chash: str) -> str:
     """A stable Standard Webhooks message id: the same alert always has the same id."""
     key = f"{subscription}\x00{story_id}\x00{kind}\x00{article_id if kind != 'new' else ''}"
@@ -243,7 +244,7 @@ class Archive:
                 (url, source, kind, fetched_at, status, etag, last_modified),
             )
             return
-        body_hash = hashlib.sha256(body).hexdigest()
+        digest = body_hash(body)
         blob = (compressed if compressed is not None else compress(body)) if keep_body else None
         self.db.execute(
             "INSERT INTO pages(url, source, kind, fetched_at, status, etag, last_modified, "
@@ -264,7 +265,7 @@ class Archive:
                 etag,
                 last_modified,
                 content_type,
-                body_hash,
+                digest,
                 parent_url,
                 page_no,
                 blob,
@@ -440,7 +441,7 @@ class Archive:
         queue_updates: bool = True,
     ) -> StoreResult:
         """Store one article, its matches and the alerts it owes, in one transaction."""
-        now = now or utcnow()
+        now = now or utc_z()
         chash = dedup.content_hash(art.text)
         canonical = canonicalize_url(art.url)
         art.url = canonical
@@ -600,7 +601,7 @@ class Archive:
                 "INSERT INTO crawl_runs(run_id, started_at, status, source, requests, pages, "
                 "articles_new, articles_updated, matches, errors, blocked, not_articles, "
                 "rejected, with_date) VALUES (?,?, 'running', ?, 0,0,0,0,0,0,0,0,0,0)",
-                (run_id, started_at or utcnow(), source),
+                (run_id, started_at or utc_z(), source),
             )
             return int(cur.lastrowid)
 
@@ -626,5 +627,5 @@ class Archive:
                 f"UPDATE crawl_runs SET {sets}, rejected_kinds = ?, status = ?, finished_at = ?, "
                 "error_summary = ? WHERE id = ?",
                 [counts.get(c, 0) for c in cols]
-                + [json.dumps(kinds) if kinds else None, status, utcnow(), error_summary, row_id],
+                + [json.dumps(kinds) if kinds else None, status, utc_z(), error_summary, row_id],
             )

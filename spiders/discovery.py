@@ -280,13 +280,6 @@ _NEXT_TEXT = re.compile(
 )
 
 
-def _with_page(url: str, n: int, param: str) -> str:
-    parts = urlsplit(url)
-    q = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != param]
-    q.append((param, str(n)))
-    return urlunsplit(parts._replace(query=urlencode(q)))
-
-
 _PAGE_QUERY_KEYS = ("page", "paged", "halaman", "hal")
 _PATH_PAGE_RE = re.compile(r"/(?:page|halaman|hal)/(\d+)/?$")
 # A bare trailing number is a page too (/terkini/2, /kanal/daerah/3), but not a date

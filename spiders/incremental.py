@@ -7,7 +7,6 @@ The archive may not exist yet (first run) or lack tables: then nothing is known.
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,6 +14,7 @@ from pathlib import Path
 
 from pipeline.canonical import variant_urls
 from pipeline.dates import parse_timestamp
+from pipeline.storage import body_hash
 
 
 @dataclass(frozen=True)
@@ -22,11 +22,6 @@ class PageState:
     etag: str | None
     last_modified: str | None
     body_hash: str | None
-
-
-def body_hash(body: bytes) -> str:
-    """sha256 hex of a raw body, as the pipeline stores it in pages.body_hash."""
-    return hashlib.sha256(body).hexdigest()
 
 
 class ArchiveState:
@@ -130,7 +125,3 @@ class ArchiveState:
         """A 200 whose body is byte-identical to the stored one."""
         state = self.page(url)
         return bool(state and state.body_hash and state.body_hash == body_hash(body))
-
-
-def utcnow_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

@@ -52,6 +52,7 @@ from pipeline.dates import parse_timestamp
 from pipeline.extract import parse_html
 from pipeline.htmlcodec import decode_html
 from pipeline.pagekind import PageVerdict, classify_page
+from pipeline.timestamps import utc_z
 from spiders.discovery import (
     DiscoveryError,
     Entry,
@@ -64,7 +65,7 @@ from spiders.discovery import (
     parse_sitemap,
     sitemaps_from_robots,
 )
-from spiders.incremental import ArchiveState, utcnow_iso
+from spiders.incremental import ArchiveState
 from spiders.middlewares import BlockedError, BudgetExceeded, TooLarge
 from spiders.templates import (
     NONARTICLE_SEGMENTS,
@@ -78,7 +79,6 @@ from spiders.templates import (
 
 logger = logging.getLogger(__name__)
 
-PAGE_KINDS = ("home", "feed", "sitemap", "listing", "search", "robots")
 # page_kind() answers that are certainly not articles ("other" is left to the extractor)
 NONARTICLE_KINDS = frozenset({"listing", "home", "search", "tag", "gallery", "static"})
 PRIORITY = {"robots": 110, "home": 100, "feed": 95, "sitemap": 90, "search": 85, "listing": 80}
@@ -257,7 +257,7 @@ class NewsSpider(scrapy.Spider):
             "url": response.url,
             "kind": kind,
             "status": response.status,
-            "fetched_at": utcnow_iso(),
+            "fetched_at": utc_z(),
             "etag": etag,
             "last_modified": last_modified,
             "content_type": _header(response, "Content-Type"),
@@ -735,7 +735,7 @@ class NewsSpider(scrapy.Spider):
             "requested_url": response.meta.get("discovered_url") or response.request.url,
             "html": html,
             "status": response.status,
-            "fetched_at": utcnow_iso(),
+            "fetched_at": utc_z(),
             "etag": _header(response, "ETag"),
             "last_modified": _header(response, "Last-Modified"),
             "extra_pages": [],

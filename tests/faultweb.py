@@ -81,7 +81,7 @@ class FaultWeb:
             protocol_version = "HTTP/1.0"
             server_version = "FaultWeb/1.0"
 
-            def do_GET(self) -> None:  # noqa: N802 - http.server naming
+            def do_GET(self) -> None:  # http.server naming
                 web._dispatch(self)
 
             def log_message(self, *args: Any) -> None:
@@ -489,7 +489,7 @@ class HookReceiver:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 with rx._lock:
                     n = len(rx.deliveries) + 1

@@ -96,7 +96,7 @@ class WebhookReceiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server naming
+            def do_POST(self) -> None:  # http.server naming
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
                 receiver.arrived.set()
@@ -191,7 +191,7 @@ class _SmtpHandler:
     def __init__(self, server: SmtpReceiver):
         self.server = server
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         with self.server._lock:
             self.server.attempts += 1
             if self.server._replies:
@@ -209,6 +209,9 @@ class _SmtpHandler:
             )
         return "250 OK"
 
+    async def handle_QUIT(self, server: Any, session: Any, envelope: Any) -> str:
+        return self.server.quit_reply
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -220,13 +223,15 @@ class SmtpReceiver:
     """aiosmtpd server on 127.0.0.1 recording every accepted message.
 
     `reply_with("451 4.3.0 Try again later", n)` answers the next n DATA commands with that
-    reply instead of accepting (n=None: always).
+    reply instead of accepting (n=None: always). `quit_reply` is the answer to QUIT (a server
+    that closes with 421 or 5xx after it accepted the message).
     """
 
     def __init__(self, users: dict[str, str] | None = None) -> None:
         self.messages: list[Mail] = []
         self.logins: list[str] = []
         self.attempts = 0
+        self.quit_reply = "221 Bye"
         self._replies: list[tuple[str, int | None]] = []
         self._lock = threading.Lock()
         self.host = "127.0.0.1"
@@ -234,7 +239,7 @@ class SmtpReceiver:
         kwargs: dict[str, Any] = {}
         if users is not None:
 
-            def authenticate(server, session, envelope, mechanism, auth_data):  # noqa: ANN001
+            def authenticate(server, session, envelope, mechanism, auth_data):
                 user = auth_data.login.decode()
                 ok = users.get(user) == auth_data.password.decode()
                 if ok:

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.alerts.sender import RetryPolicy, deliver_due, list_alerts, send_test
+from pipeline.alerts.outbox import list_alerts
+from pipeline.alerts.policy import RetryPolicy
+from pipeline.alerts.sender import deliver_due, send_test
 from pipeline.config import PantauConfig, Smtp, Subscription, Topic
 from tests.receivers import Outbox, SmtpReceiver, WebhookReceiver, verify_standard_webhook
 
@@ -599,7 +601,8 @@ def test_hostile_title_escaped_in_slack_and_email(outbox, hook, smtp):
 CRASH_SCRIPT = """
 import sys
 from datetime import datetime
-from pipeline.alerts.sender import RetryPolicy, deliver_due
+from pipeline.alerts.policy import RetryPolicy
+from pipeline.alerts.sender import deliver_due
 from pipeline.config import PantauConfig
 config = PantauConfig.model_validate_json(sys.argv[2])
 deliver_due(sys.argv[1], config, now=datetime.fromisoformat(sys.argv[3]),
@@ -692,6 +695,7 @@ def test_smtp_login_and_bad_password(outbox, tmp_path):
             port=server.port,
             username="pantau",
             password="rahasia",
+            allow_plaintext_auth=True,  # a loopback test server without TLS
             **{"from": "pantau@example.go.id"},
         )
         config = make_config(sub("mail-ok", "email", to=["a@example.go.id"]))

@@ -13,8 +13,9 @@ import pytest
 from pipeline.alerts import mail, slack, webhook
 from pipeline.alerts.netguard import UnsafeURL, check_url
 from pipeline.alerts.payload import AlertItem
-from pipeline.alerts.sender import RetryPolicy, parse_retry_after
+from pipeline.alerts.policy import RetryPolicy
 from pipeline.config import Smtp
+from pipeline.httputil import retry_after_seconds
 from tests.receivers import verify_standard_webhook
 
 GOLD = json.loads((Path(__file__).parent / "data" / "seeds" / "gold.json").read_text("utf-8"))
@@ -70,7 +71,7 @@ def test_signature_matches_standard_webhooks_reference_vector():
 
 
 def test_signed_request_verifies_independently():
-    secret = "whsec_" + base64.b64encode(b"0123456789abcdef0123").decode()
+    secret = "whsec_" + base64.b64encode(b"0123456789abcdef01234567").decode()
     body = webhook.instant_body(item(), "integrasi", ["revolusi-mental-asn"], NOW)
     raw, headers = webhook.signed_request(body, secret, "msg_abc", datetime.now(UTC))
     assert verify_standard_webhook(secret, headers, raw)
@@ -246,11 +247,11 @@ def test_netguard_allows_public_ip_and_opt_in():
 
 
 def test_retry_after_parsing():
-    assert parse_retry_after("120") == 120
-    assert parse_retry_after("Sun, 01 Mar 2026 08:01:00 GMT", now=NOW) == 60
-    assert parse_retry_after("Sun, 01 Mar 2026 07:00:00 GMT", now=NOW) == 0
-    assert parse_retry_after("soon") is None
-    assert parse_retry_after(None) is None
+    assert retry_after_seconds("120") == 120
+    assert retry_after_seconds("Sun, 01 Mar 2026 08:01:00 GMT", now=NOW) == 60
+    assert retry_after_seconds("Sun, 01 Mar 2026 07:00:00 GMT", now=NOW) == 0
+    assert retry_after_seconds("soon") is None
+    assert retry_after_seconds(None) is None
 
 
 def test_backoff_grows_and_is_capped():

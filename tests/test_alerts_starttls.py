@@ -128,7 +128,7 @@ class TlsSmtpServer:
         server = self
 
         class Handler:
-            async def handle_DATA(self, smtp: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+            async def handle_DATA(self, smtp: Any, session: Any, envelope: Any) -> str:
                 msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
                 with server._lock:
                     server.messages.append(msg)  # type: ignore[arg-type]
@@ -138,7 +138,7 @@ class TlsSmtpServer:
                     server.tls_sessions += encrypted
                 return "250 OK"
 
-        def authenticate(smtp, session, envelope, mechanism, auth_data):  # noqa: ANN001
+        def authenticate(smtp, session, envelope, mechanism, auth_data):
             ok = auth_data.login == USER.encode() and auth_data.password == PASSWORD.encode()
             if ok:
                 with server._lock:
@@ -231,7 +231,8 @@ def test_server_requiring_starttls_refuses_plaintext_config(outbox, tls_server, 
     """starttls: false against a server that demands it: nothing (no password, no mail) is
     sent in clear text, and the alert is dead-lettered with the reason."""
     ca, _, _ = pki
-    creds = {} if login else {"username": None, "password": None}
+    # With a login, plaintext AUTH must be allowed explicitly for the config to load at all.
+    creds = {"allow_plaintext_auth": True} if login else {"username": None, "password": None}
     smtp = _smtp(tls_server, ca_file=str(ca), starttls=False, **creds)
     report, row = _deliver(outbox, tls_server, smtp)
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
-from pipeline.alerts.sender import RetryPolicy, deliver_due, list_alerts
+from pipeline.alerts.outbox import list_alerts
+from pipeline.alerts.policy import RetryPolicy
+from pipeline.alerts.sender import deliver_due
 from pipeline.config import PantauConfig, Subscription, Topic
 from pipeline.models import ExtractedArticle, TopicMatch
 from pipeline.storage import Archive

@@ -81,7 +81,7 @@ REPEATED = {
 }
 
 
-def _extract(case, html: str):  # noqa: ANN001, ANN202
+def _extract(case, html: str):
     art = extract_or_reject(
         html, unseen_url(case.expect["url"]), fetched_at=case.fetched_at, explain=True
     )
@@ -159,7 +159,7 @@ def test_tribun_page_whose_own_caption_repeats_its_lede() -> None:
     assert all(r.rule.startswith("prune:") for r in _holding(art.removed, first))
 
 
-def test_explain_lists_the_caption_not_the_paragraph(tmp_path) -> None:  # noqa: ANN001
+def test_explain_lists_the_caption_not_the_paragraph(tmp_path) -> None:
     case = BASES["kompas-2"]
     first = _first_paragraph("kompas-2")
     page = tmp_path / "page.html"

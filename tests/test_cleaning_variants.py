@@ -673,8 +673,8 @@ BYLINES = {
 }
 
 
-def _byline_box(inner: str):  # noqa: ANN202
-    def reshape(tree, a) -> None:  # noqa: ANN001
+def _byline_box(inner: str):
+    def reshape(tree, a) -> None:
         box = tree.xpath("//div[@class='td-post-author-name']")[0]
         for child in list(box):
             box.remove(child)
@@ -704,7 +704,7 @@ def test_byline_beside_a_date_gives_the_name_only(name: str) -> None:
         ("Editor: Dedi Pranata Jumat, 8 Maret 2024", None, "Dedi Pranata"),
     ],
 )
-def test_byline_line_in_the_body_beside_a_date(line: str, author, editor) -> None:  # noqa: ANN001
+def test_byline_line_in_the_body_beside_a_date(line: str, author, editor) -> None:
     """Tribun-style "Penulis: X | Editor: Y" rows inside the body, with the date beside them."""
     case = BASES["tribunsolo-1"]
     html = mutate(case, Variant("row", f"<p>{line}</p>", "end"))

@@ -46,14 +46,14 @@ def write_config(d: Path, sources=SOURCES, topics=TOPICS, subs=SUBS) -> Path:
 
 @pytest.fixture
 def secret_env(monkeypatch):
-    monkeypatch.setenv("PANTAU_TEST_SECRET", "whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQ=")
+    monkeypatch.setenv("PANTAU_TEST_SECRET", "whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0IQ==")
 
 
 def test_valid_config_loads(tmp_path, secret_env):
     cfg = load_config(write_config(tmp_path))
     assert cfg.source("kalteng-antara").template == "antara"
     assert cfg.subscription("integrasi").secret.startswith("whsec_")
-    assert "whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQ=" in cfg.secrets
+    assert "whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0IQ==" in cfg.secrets
 
 
 def test_repository_default_config_is_valid():
@@ -158,9 +158,64 @@ def test_check_config_masks_secrets(tmp_path):
         "--config-dir",
         str(tmp_path),
         "check-config",
-        env={"PANTAU_TEST_SECRET": "whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQ=", "HOOK_TOKEN": "tok-98765"},
+        env={
+            "PANTAU_TEST_SECRET": "whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0IQ==",
+            "HOOK_TOKEN": "tok-98765",
+        },
     )
     assert proc.returncode == 0, proc.stderr
     assert "kalteng-antara" in proc.stdout and "integrasi" in proc.stdout
     assert "tok-98765" not in proc.stdout
     assert "***" in proc.stdout
+
+
+# -- issue 14: weak webhook secrets, plaintext SMTP AUTH, secrets in output -----------------
+
+
+@pytest.mark.parametrize("secret", ["whsec_", "whsec_${PANTAU_EMPTY_VAR}", "whsec_c2hvcnQ="])
+def test_weak_webhook_secret_exits_2_naming_the_subscription(tmp_path, secret):
+    write_config(tmp_path, subs=SUBS.replace("${PANTAU_TEST_SECRET}", secret))
+    proc = run_pantau("--config-dir", str(tmp_path), "check-config", env={"PANTAU_EMPTY_VAR": ""})
+    assert proc.returncode == 2, proc.stdout
+    assert "subscriptions.yaml" in proc.stderr and "'integrasi'" in proc.stderr
+    assert "field 'secret'" in proc.stderr and "24-64 bytes" in proc.stderr
+
+
+def test_smtp_username_without_tls_is_refused_unless_allowed(tmp_path, secret_env):
+    plain = SUBS.replace("  from: pantau@example.go.id\n", "  from: a@b.id\n  username: u\n")
+    write_config(tmp_path, subs=plain)
+    env = {"PANTAU_TEST_SECRET": "whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0IQ=="}
+    proc = run_pantau("--config-dir", str(tmp_path), "check-config", env=env)
+    assert proc.returncode == 2
+    assert "subscriptions.yaml" in proc.stderr and "'smtp'" in proc.stderr
+    assert "field 'username'" in proc.stderr and "allow_plaintext_auth" in proc.stderr
+    for extra in ("  starttls: true\n", "  ssl: true\n", "  allow_plaintext_auth: true\n"):
+        write_config(tmp_path, subs=plain.replace("  username: u\n", "  username: u\n" + extra))
+        assert load_config(tmp_path).smtp.username == "u"
+
+
+def test_config_error_does_not_echo_a_substituted_slack_url(tmp_path, secret_env, monkeypatch):
+    token = "hooks.slack.com/services/T0AAA/B0BBB/xoxSecret77"
+    monkeypatch.setenv("PANTAU_T_SLACK", token)
+    subs = SUBS + "  - name: tim\n    topics: [revolusi-mental-asn]\n    channel: slack\n"
+    subs += "    url: ${PANTAU_T_SLACK}\n"  # no scheme: a config error
+    write_config(tmp_path, subs=subs)
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path)
+    assert "tim" in str(info.value) and "url" in str(info.value)
+    assert "xoxSecret77" not in str(info.value) and "B0BBB" not in str(info.value)
+
+
+def test_check_config_masks_literal_slack_url_and_password(tmp_path):
+    subs = SUBS.replace(
+        "  from: pantau@example.go.id\n", "  from: a@b.id\n  password: pw-L1teral\n"
+    )
+    subs += "  - name: tim\n    topics: [revolusi-mental-asn]\n    channel: slack\n"
+    subs += "    url: https://hooks.slack.com/services/T0AAA/B0BBB/xoxLiteral88?x=q1\n"
+    write_config(tmp_path, subs=subs)
+    env = {"PANTAU_TEST_SECRET": "whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0IQ=="}
+    proc = run_pantau("--config-dir", str(tmp_path), "check-config", env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "https://hooks.slack.com***" in proc.stdout
+    for needle in ("xoxLiteral88", "B0BBB", "x=q1", "pw-L1teral", "/hooks/pantau"):
+        assert needle not in proc.stdout + proc.stderr

@@ -1,4 +1,4 @@
-"""Publication-date resolution on real Indonesian pages (tests/dates_cases/) and seed pages.
+"""Publication-date resolution on real Indonesian pages (tests/extraction/cases/) and seed pages.
 
 Every expected value below was read off the page itself (its metadata, its visible dateline,
 its text), not off the code's output; the comment on each case says what the page states.
@@ -6,7 +6,6 @@ its text), not off the code's output; the comment on each case says what the pag
 
 from __future__ import annotations
 
-import gzip
 import json
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
@@ -16,6 +15,7 @@ import pytest
 
 from pipeline import dates
 from pipeline.dates import infer_year, parse_indonesian_date, resolve_dates
+from tests.extraction.cases_io import CASES_DIR
 
 CASES = Path(__file__).parent / "dates_cases"
 WIB = timezone(timedelta(hours=7))
@@ -31,9 +31,8 @@ def _warm() -> None:
 
 
 def corpus_tree(name: str) -> lxml.html.HtmlElement:
-    return lxml.html.fromstring(
-        gzip.decompress((CASES / "corpus" / f"{name}.html.gz").read_bytes())
-    )
+    """A corpus page as saved, from the extraction cases (the one copy in the repository)."""
+    return lxml.html.fromstring((CASES_DIR / f"{name}.html").read_bytes())
 
 
 def seed_tree(name: str) -> lxml.html.HtmlElement:
@@ -155,9 +154,11 @@ def test_corpus_page(name: str, url: str, published: str, source: str, updated: 
     assert (result.published_at, result.source, result.updated_at) == (published, source, updated)
 
 
-def test_every_corpus_page_is_covered():
-    on_disk = {p.name.removesuffix(".html.gz") for p in (CASES / "corpus").glob("*.html.gz")}
-    assert on_disk == {c[0] for c in CORPUS}
+def test_every_corpus_case_is_an_extraction_case():
+    on_disk = {p.name.removesuffix(".html") for p in CASES_DIR.glob("*.html")}
+    names = [c[0] for c in CORPUS]
+    assert len(set(names)) == len(names) == 31
+    assert set(names) <= on_disk
 
 
 @pytest.mark.parametrize(

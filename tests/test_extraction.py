@@ -54,7 +54,7 @@ def _marked(cases: list, known: dict[str, str]) -> list:
     ]
 
 
-def _extract(case, explain: bool = False):  # noqa: ANN001, ANN202
+def _extract(case, explain: bool = False):
     e = case.expect
     return extract_article(
         case.html,
@@ -129,7 +129,7 @@ def test_pass_rule_fails_what_it_should() -> None:
 
 
 @pytest.mark.parametrize("case", _marked(CASES, KNOWN_FAILURES), ids=lambda c: c.name)
-def test_case(case, results) -> None:  # noqa: ANN001
+def test_case(case, results) -> None:
     e = case.expect
     art = results[case.name]
     assert art is not None, "an article page must give an article"
@@ -156,7 +156,7 @@ def test_case(case, results) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
-def test_case_date(case, results) -> None:  # noqa: ANN001
+def test_case_date(case, results) -> None:
     pytest.importorskip("pipeline.dates")
     art = results[case.name]
     want = case.expect["published_date"]
@@ -181,7 +181,7 @@ def test_page_kind_by_url_shape() -> None:
     assert page_kind(listing, "https://example.com/") == "home"
 
 
-def test_explain_names_rules_and_bylines_become_metadata(results) -> None:  # noqa: ANN001
+def test_explain_names_rules_and_bylines_become_metadata(results) -> None:
     art = results["seed-004-p1"]
     rules = {r.rule for r in art.removed}
     # the lead photo's credit and caption go as nodes, before trafilatura sees the page

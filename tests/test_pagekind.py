@@ -84,11 +84,11 @@ def related_box(n: int = 30) -> str:
     return f'<div class="berita-terkait"><h2>Berita Terkait</h2>{items}</div>'
 
 
-def shorten(words: int, kept: list[int] | None = None):  # noqa: ANN201
+def shorten(words: int, kept: list[int] | None = None):
     """Reshape: keep the body's paragraphs up to about `words` words, drop the rest (and
     append the number of words kept to `kept`)."""
 
-    def reshape(tree, a) -> None:  # noqa: ANN001
+    def reshape(tree, a) -> None:
         parent = a.first.getparent()
         kids = list(parent)
         body = kids[kids.index(a.first) : kids.index(a.last)]  # the last paragraph stays
@@ -109,7 +109,7 @@ def shorten(words: int, kept: list[int] | None = None):  # noqa: ANN201
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
-def test_real_articles_are_articles_with_reason_and_signals(case) -> None:  # noqa: ANN001
+def test_real_articles_are_articles_with_reason_and_signals(case) -> None:
     v = classify_page(parse_html(case.html), case.expect["url"], case.expect["template"])
     assert v.kind == "article", v.reason
     assert v.reason and "run of body paragraphs" in v.reason
@@ -117,7 +117,7 @@ def test_real_articles_are_articles_with_reason_and_signals(case) -> None:  # no
 
 
 @pytest.mark.parametrize("page", NONARTICLE, ids=lambda p: p.name)
-def test_real_index_pages_are_rejected_on_evidence(page) -> None:  # noqa: ANN001
+def test_real_index_pages_are_rejected_on_evidence(page) -> None:
     tree = parse_html(page.html)
     for url, template in (
         (page.url, page.template),
@@ -165,7 +165,7 @@ def test_a_bodiless_page_with_no_index_evidence_is_left_to_extraction() -> None:
 
 
 @pytest.mark.parametrize("case", SHAPED, ids=lambda c: c.name)
-def test_short_post_with_a_popular_posts_sidebar_is_an_article(case) -> None:  # noqa: ANN001
+def test_short_post_with_a_popular_posts_sidebar_is_an_article(case) -> None:
     kept: list[int] = []
     html = mutate(case, Variant("short+sidebar", html=popular_posts(), where="end",
                                 reshape=shorten(120, kept)))  # fmt: skip
@@ -176,7 +176,7 @@ def test_short_post_with_a_popular_posts_sidebar_is_an_article(case) -> None:  #
 
 
 @pytest.mark.parametrize("case", SHAPED, ids=lambda c: c.name)
-def test_short_body_above_a_long_related_box_is_an_article(case) -> None:  # noqa: ANN001
+def test_short_body_above_a_long_related_box_is_an_article(case) -> None:
     html = mutate(case, Variant("short+related", html=related_box(), where="end",
                                 reshape=shorten(120)))  # fmt: skip
     v = classify_page(parse_html(html), unseen_url(case.expect["url"]), "generic")
@@ -185,7 +185,7 @@ def test_short_body_above_a_long_related_box_is_an_article(case) -> None:  # noq
 
 
 @pytest.mark.parametrize("case", SHAPED[:4], ids=lambda c: c.name)
-def test_category_segment_before_the_slug_keeps_the_article(case) -> None:  # noqa: ANN001
+def test_category_segment_before_the_slug_keeps_the_article(case) -> None:
     html = mutate(case, Variant("short", reshape=shorten(120)))
     for path in ("/kategori/pemerintahan/", "/berita/", "/kanal/daerah/", "/index.php/"):
         url = f"https://{UNSEEN_HOST}{path}pemkab-gelar-apel-asn-revolusi-mental"
@@ -193,7 +193,7 @@ def test_category_segment_before_the_slug_keeps_the_article(case) -> None:  # no
         assert v.kind == "article", (url, v.reason)
 
 
-def photo_story(case) -> tuple[str, str, list[str]]:  # noqa: ANN001
+def photo_story(case) -> tuple[str, str, list[str]]:
     """A photo story made of a real page: its first paragraph as the lede, and three later
     sentences of the same article as the captions of three photos (the body is removed)."""
     tree = parse_html(case.html)
@@ -214,7 +214,7 @@ def photo_story(case) -> tuple[str, str, list[str]]:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("case", PHOTO_BASES, ids=lambda c: c.name)
-def test_photo_story_is_an_article_whose_text_is_lede_and_captions(case) -> None:  # noqa: ANN001
+def test_photo_story_is_an_article_whose_text_is_lede_and_captions(case) -> None:
     html, lede, captions = photo_story(case)
     url = f"https://{UNSEEN_HOST}/foto/2024/03/06/apel-kesadaran-nasional-asn-pemkab"
     v = classify_page(parse_html(html), url, "generic")

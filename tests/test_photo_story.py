@@ -73,7 +73,7 @@ def world(tmp_path_factory):
         web.stop()
 
 
-def _row(world, path: str) -> sqlite3.Row | None:  # noqa: ANN001
+def _row(world, path: str) -> sqlite3.Row | None:
     con = sqlite3.connect(world["db"])
     con.row_factory = sqlite3.Row
     try:
@@ -88,14 +88,14 @@ def _captions() -> list[str]:
     return [html.unescape(c) for c in re.findall(r"<figcaption>([^<]+)</figcaption>", page)]
 
 
-def test_run_succeeds_and_fetches_the_photo_story(world) -> None:  # noqa: ANN001
+def test_run_succeeds_and_fetches_the_photo_story(world) -> None:
     proc = world["proc"]
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "Traceback" not in proc.stderr, proc.stderr[-4000:]
     assert FOTO in {p.split("?")[0] for p in world["fetched"]}  # Tribun: via ?page=all
 
 
-def test_photo_story_is_stored_whole_dated_and_typed(world) -> None:  # noqa: ANN001
+def test_photo_story_is_stored_whole_dated_and_typed(world) -> None:
     row = _row(world, FOTO)
     assert row is not None, "the photo story was not archived"
     assert row["story_type"] == "photo"
@@ -109,7 +109,7 @@ def test_photo_story_is_stored_whole_dated_and_typed(world) -> None:  # noqa: AN
         assert text.count(" ".join(cap.split())) == 1, cap
 
 
-def test_photo_story_matches_the_topic_and_is_alerted(world) -> None:  # noqa: ANN001
+def test_photo_story_matches_the_topic_and_is_alerted(world) -> None:
     row = _row(world, FOTO)
     con = sqlite3.connect(world["db"])
     try:
@@ -125,7 +125,7 @@ def test_photo_story_matches_the_topic_and_is_alerted(world) -> None:  # noqa: A
     assert stories.count(row["story_id"]) == 1
 
 
-def test_video_story_is_stored_as_video_and_not_alerted(world) -> None:  # noqa: ANN001
+def test_video_story_is_stored_as_video_and_not_alerted(world) -> None:
     row = _row(world, VIDEO)
     assert row is not None and row["story_type"] == "video"
     assert row["text"].startswith("SEMARANG - Gubernur Jawa Tengah melantik")

@@ -56,7 +56,7 @@ class Site:
         site = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server naming
+            def do_GET(self) -> None:  # http.server naming
                 path = self.path.split("?")[0]
                 site.fetched.append(path)
                 body = site.body(path)

@@ -34,7 +34,7 @@ SUBS = textwrap.dedent("""
         topics: [revolusi-mental-asn]
         channel: webhook
         url: https://example.org/hooks/pantau
-        secret: whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQ=
+        secret: whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0IQ==
 """)
 
 # (case, file to break, its text, words the message must contain)
@@ -175,7 +175,7 @@ def hostile(tmp_path_factory):
             topics: [revolusi-mental-asn]
             channel: webhook
             url: {hook.url}/hook
-            secret: whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQ=
+            secret: whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0IQ==
             allow_private_network: true
           - name: chat
             topics: [revolusi-mental-asn]

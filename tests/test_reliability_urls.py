@@ -21,7 +21,7 @@ from tests.faultweb import FaultWeb, HookReceiver, redirect, scrapy_env, serve, 
 from tests.receivers import Outbox
 
 ENV = scrapy_env()
-SECRET = "whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQ="
+SECRET = "whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0IQ=="
 
 LOOPBACK = [
     "http://127.0.0.1:8080/hook",

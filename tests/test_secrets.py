@@ -52,6 +52,7 @@ def _config(tmp: Path, hook_url: str, slack_port: int, smtp: SmtpReceiver) -> Pa
           port: {smtp.port}
           username: pantau
           password: ${{PANTAU_T_SMTP_PASSWORD}}
+          allow_plaintext_auth: true
           from: pantau@example.go.id
         subscriptions:
           - name: integrasi

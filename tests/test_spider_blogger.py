@@ -209,7 +209,7 @@ def test_second_run_fetches_no_post(world, site: str) -> None:
 # --------------------------------------------------------------------------- extraction, unit
 
 
-def _extract(site: str, post: dict, template: str | None = None, edit=None):  # noqa: ANN001, ANN202
+def _extract(site: str, post: dict, template: str | None = None, edit=None):
     from pipeline.extract import extract_or_reject
 
     base = "http://127.0.0.1:8000"

@@ -15,7 +15,7 @@ from tests.test_spider_crawl import (  # the scripted server and crawl helpers
     article_html,
     crawl,
     home_html,
-    server,  # noqa: F401, F811 - a fixture
+    server,  # noqa: F401 - a fixture
     source,
     write_config,
 )

@@ -94,7 +94,7 @@ class Server:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 server.log.append((self.path, time.monotonic(), dict(self.headers)))
                 route = server.routes.get(self.path) or server.routes.get(self.path.split("?")[0])
                 if route is None:

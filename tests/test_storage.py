@@ -27,7 +27,7 @@ def make_config(on_update: str = "silent", regions: list[str] | None = None) -> 
         topics=["revolusi-mental-asn"],
         channel="webhook",
         url="https://example.org/hook",
-        secret="whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQ=",
+        secret="whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0IQ==",
         on_update=on_update,
         regions=regions or [],
     )

@@ -1,8 +1,10 @@
 """Build the bundled fixture sites from the real corpus pages and the seed articles.
 
-Run once by hand (the output is committed; nothing here runs at install or test time):
+The output is committed; nothing here runs at install or run time. `make fixtures` rebuilds it
+(with the other generated fixtures) and tests/test_fixtures_rebuild.py checks that a rebuild
+gives the committed files byte for byte:
 
-    .venv/bin/python pantau/sample_sites/_build.py [--corpus DIR] [--seeds DIR]
+    .venv/bin/python pantau/sample_sites/_build.py [--out DIR] [--shared DIR]
 
 Article pages are real page templates (corpus HTML) with the title, body, dates, metadata and
 related links swapped; furniture (header, nav, share bars, related boxes, comments, footer) is
@@ -12,123 +14,40 @@ crawl stays small. See README.md for what each site exercises.
 
 from __future__ import annotations
 
-import argparse
 import copy
-import html
 import json
 import re
-import shutil
+import sys
 import zlib
 from pathlib import Path
 
 import lxml.html
-from lxml import etree
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository root
+from pantau.sample_sites._toolkit import (  # noqa: E402
+    B,
+    SiteFiles,
+    cli,
+    corpus,
+    drop,
+    esc,
+    id_date,
+    link_rel,
+    meta,
+    one,
+    paras,
+    parse,
+    robots,
+    seed_lines,
+    serialize,
+    set_inner,
+    slugify,
+    urlset,
+)
 
 HERE = Path(__file__).resolve().parent
-# ../shared/ beside the repository root (the project's shared material), never a machine path
-SHARED = HERE.parents[2].parent / "shared"
-CORPUS = SHARED / "corpus"
-SEEDS = SHARED / "seeds"
-B = "{{BASE}}"
 
 # ----------------------------------------------------------------------------- helpers
-
-
-def corpus(name: str) -> str:
-    return (CORPUS / "pages" / name).read_text(encoding="utf-8", errors="replace")
-
-
-def seed_lines(i: int) -> list[str]:
-    f = next(SEEDS.glob(f"{i:03d}_*.txt"))
-    text = f.read_text(encoding="utf-8").replace("\xa0", " ")
-    return [ln.strip() for ln in text.splitlines() if ln.strip()]
-
-
-def esc(s: str) -> str:
-    return html.escape(s, quote=True)
-
-
-def paras(items: list[str], cls: str = "") -> str:
-    c = f' class="{cls}"' if cls else ""
-    return "\n".join(p if p.startswith("<") else f"<p{c}>{esc(p)}</p>" for p in items)
-
-
-def parse(src: str, base_url: str | None = None) -> lxml.html.HtmlElement:
-    doc = lxml.html.document_fromstring(src)
-    if base_url:
-        doc.make_links_absolute(base_url, resolve_base_href=True)
-    return doc
-
-
-def one(doc, xp: str):
-    found = doc.xpath(xp)
-    if not found:
-        raise LookupError(xp)
-    return found[0]
-
-
-def set_inner(el, fragment: str) -> None:
-    for child in list(el):
-        el.remove(child)
-    el.text = None
-    frags = lxml.html.fragments_fromstring(fragment) if fragment.strip() else []
-    last = None
-    for fr in frags:
-        if isinstance(fr, str):
-            if last is None:
-                el.text = (el.text or "") + fr
-            else:
-                last.tail = (last.tail or "") + fr
-        else:
-            el.append(fr)
-            last = fr
-
-
-def replace_el(el, fragment: str) -> None:
-    new = lxml.html.fragments_fromstring(fragment)
-    parent = el.getparent()
-    idx = parent.index(el)
-    tail = el.tail
-    parent.remove(el)
-    for k, fr in enumerate(x for x in new if not isinstance(x, str)):
-        parent.insert(idx + k, fr)
-        fr.tail = None
-    if tail and len(parent) > idx:
-        parent[idx].tail = tail
-
-
-def drop(doc, xp: str) -> None:
-    for el in doc.xpath(xp):
-        el.drop_tree()
-
-
-def meta(doc, attr: str, key: str, value: str | None) -> None:
-    """Set (or with None remove) <meta attr=key content=value>; create it in <head> if missing."""
-    found = doc.xpath(f'//meta[@{attr}="{key}"]')
-    if value is None:
-        for m in found:
-            m.drop_tree()
-        return
-    if not found:
-        m = etree.SubElement(one(doc, "//head"), "meta")
-        m.set(attr, key)
-        found = [m]
-    for m in found:
-        m.set("content", value)
-
-
-def link_rel(doc, rel: str, href: str | None) -> None:
-    found = doc.xpath(f'//link[@rel="{rel}"]')
-    if href is None:
-        for el in found:
-            el.drop_tree()
-        return
-    if not found:
-        el = etree.SubElement(one(doc, "//head"), "link")
-        el.set("rel", rel)
-        found = [el]
-    for el in found:
-        el.set("href", href)
 
 
 def set_title(doc, text: str) -> None:
@@ -158,11 +77,6 @@ def add_head(doc, fragment: str) -> None:
     for fr in lxml.html.fragments_fromstring(fragment):
         if not isinstance(fr, str):
             head.append(fr)
-
-
-def serialize(doc) -> str:
-    out = lxml.html.tostring(doc, encoding="unicode", doctype="<!DOCTYPE html>")
-    return out + "\n"
 
 
 def common_head(doc, a: dict, site_title: str, *, published_meta: bool, ld: bool) -> None:
@@ -209,58 +123,12 @@ def listing_shell(doc, content_xp: str, site_title: str) -> str:
     return out.replace('<div id="x-fixture-listing"></div>', "{{LISTING}}")
 
 
-class Site:
-    """Collects one site's files and site.json."""
-
-    def __init__(self, name: str, **meta):
-        self.name = name
-        self.dir = HERE / name
-        self.meta = {"name": name, **meta, "articles": [], "routes": []}
-        self.files: dict[str, str] = {}
-
-    def add(self, rel: str, text: str) -> None:
-        self.files[rel] = text
+class Site(SiteFiles):
+    """A bundled site: articles are entries of site.json with the file that serves them."""
 
     def article(self, entry: dict, rel: str, text: str) -> None:
         self.meta["articles"].append(entry)
         self.add(rel, text)
-
-    def write(self) -> int:
-        if self.dir.exists():
-            shutil.rmtree(self.dir)
-        self.dir.mkdir(parents=True)
-        self.meta["articles"].sort(key=lambda a: a["published"], reverse=True)
-        for rel, text in self.files.items():
-            p = self.dir / rel
-            p.parent.mkdir(parents=True, exist_ok=True)
-            p.write_text(text, encoding="utf-8")
-        (self.dir / "site.json").write_text(
-            json.dumps(self.meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-        )
-        return len(self.files)
-
-
-def robots(disallow: list[str], sitemaps: list[str]) -> str:
-    lines = ["User-agent: *"] + [f"Disallow: {d}" for d in disallow] + [""]
-    lines += [f"Sitemap: {B}{s}" for s in sitemaps]
-    return "\n".join(lines) + "\n"
-
-
-ID_DAYS = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"]
-ID_MONTHS = [
-    "Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
-    "September", "Oktober", "November", "Desember",
-]  # fmt: skip
-
-
-def id_date(iso: str, with_time: bool = False, zone: str = "") -> str:
-    from datetime import datetime
-
-    d = datetime.fromisoformat(iso)
-    s = f"{ID_DAYS[d.weekday()]}, {d.day} {ID_MONTHS[d.month - 1]} {d.year}"
-    if with_time:
-        s += f" {d:%H:%M}" + (f" {zone}" if zone else "")
-    return s
 
 
 # ============================================================================ beritarafflesia
@@ -1025,10 +893,7 @@ def build_kaltengdaily() -> Site:
     )
     site.add(
         "page-sitemap.xml",
-        (
-            '<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
-            f"<url><loc>{B}/</loc></url>\n<url><loc>{B}/galeri/</loc></url>\n<url><loc>{B}/redaksi/</loc></url>\n</urlset>\n"
-        ),
+        urlset(["/", "/galeri/", "/redaksi/"]),
     )
     shell = td_page(
         None, "{{LISTING_TITLE}}", "{{LISTING}}", everything, [bansos, bank], head_extra="{{HEAD}}"
@@ -1116,7 +981,7 @@ def build_antara() -> Site:
     others = []
     for k, name in enumerate(["antaranews-1.html", "antaranews-2.html", "antaranews-3.html"]):
         entry, _ = antara_rehost(name, "")
-        slug = re.sub(r"[^a-z0-9]+", "-", entry["title"].lower()).strip("-")
+        slug = slugify(entry["title"], limit=None)  # Antara keeps the whole title
         entry, text = antara_rehost(name, f"/berita/{271100 + k * 7}/{slug}")
         others.append(entry)
         site.article(entry, entry["path"].lstrip("/"), text)
@@ -1646,12 +1511,7 @@ def build_sumsel() -> Site:
 
 
 def main() -> None:
-    global CORPUS, SEEDS
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--corpus", type=Path, default=CORPUS)
-    ap.add_argument("--seeds", type=Path, default=SEEDS)
-    args = ap.parse_args()
-    CORPUS, SEEDS = args.corpus, args.seeds
+    out = cli(__doc__, HERE)
     total = 0
     for build in (
         build_rafflesia,
@@ -1662,7 +1522,7 @@ def main() -> None:
         build_sumsel,
     ):
         site = build()
-        n = site.write()
+        n = site.write(out)
         total += n
         print(f"{site.name:18s} {n:3d} files, {len(site.meta['articles'])} articles")
     print(f"total {total} files")

@@ -127,15 +127,22 @@ def send(smtp: Smtp, msg: EmailMessage, to: list[str]) -> dict:
     """Deliver one message; returns refused recipients (empty when all accepted).
 
     smtplib raises SMTPResponseException subclasses carrying the server's code, which the
-    sender classifies: 4xx is retried, 5xx goes to dead-letter.
+    sender classifies: 4xx is retried, 5xx goes to dead-letter. The message's fate is settled
+    by the reply to the end of DATA: the reply to QUIT afterwards is not (smtplib's `with`
+    block would raise on anything but 221 and turn a delivered mail into a resend).
     """
+    if smtp.username and not (smtp.starttls or smtp.ssl or smtp.allow_plaintext_auth):
+        # Config refuses this too; an Smtp built in code must not leak the password either.
+        raise smtplib.SMTPNotSupportedError(
+            "refusing AUTH in clear text: set smtp.starttls or smtp.ssl (or allow_plaintext_auth)"
+        )
     if smtp.ssl:
         client: smtplib.SMTP = smtplib.SMTP_SSL(
             smtp.host, smtp.port, timeout=smtp.timeout, context=tls_context(smtp)
         )
     else:
         client = smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout)
-    with client:
+    try:
         if smtp.starttls and not smtp.ssl:
             client.starttls(context=tls_context(smtp))
         if smtp.username:
@@ -147,3 +154,15 @@ def send(smtp: Smtp, msg: EmailMessage, to: list[str]) -> dict:
                 )
             client.login(smtp.username, smtp.password or "")
         return client.send_message(msg, from_addr=smtp.from_, to_addrs=to)
+    finally:
+        _say_goodbye(client)
+
+
+def _say_goodbye(client: smtplib.SMTP) -> None:
+    """QUIT politely; whatever the server answers (or if it has gone) changes nothing."""
+    try:
+        client.quit()
+    except (smtplib.SMTPException, OSError):
+        pass
+    finally:
+        client.close()

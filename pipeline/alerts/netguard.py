@@ -21,8 +21,16 @@ class UnsafeURL(Exception):
 
 
 def _is_private(addr: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
-        addr = addr.ipv4_mapped
+    if isinstance(addr, ipaddress.IPv6Address):
+        if addr.ipv4_mapped is not None:
+            addr = addr.ipv4_mapped
+        elif addr.sixtofour is not None:
+            # 6to4 (2002::/16) reaches the IPv4 address it embeds through a relay, so it is as
+            # public as that address: 2002:a9fe:a9fe:: is the metadata address. Python calls
+            # the whole prefix global; loopback is not "this machine" through a relay.
+            return not addr.sixtofour.is_global
+        elif addr.is_site_local:  # fec0::/10: deprecated, yet still routed inside some sites
+            return True
     if addr.is_loopback:
         return False
     return (

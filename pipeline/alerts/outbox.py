@@ -15,11 +15,7 @@ from typing import Literal
 from pipeline.alerts import webhook
 from pipeline.alerts.payload import AlertItem
 from pipeline.config import Subscription
-
-
-def fmt(moment: datetime) -> str:
-    """The archive's timestamp format (as pipeline.storage writes it): UTC, seconds, 'Z'."""
-    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+from pipeline.timestamps import utc_z
 
 
 def parse_ts(value: str | None) -> datetime | None:
@@ -142,7 +138,7 @@ def claim(
             return None
         unit = Unit(sub=unit.sub, kind=unit.kind, items=items, pinned=unit.pinned)
         claimed = [it.alert_id for it in items]
-        lease = fmt(now + timedelta(seconds=lease_seconds))
+        lease = utc_z(now + timedelta(seconds=lease_seconds))
         conn.execute(
             f"UPDATE alerts SET lease_until = ? WHERE id IN ({_marks(claimed)})",
             [lease, *claimed],
@@ -167,13 +163,13 @@ def record_sent(conn: sqlite3.Connection, unit: Unit, now: datetime) -> None:
             "UPDATE alerts SET status = 'sent', sent_at = ?, attempts = attempts + 1, "
             "last_error = NULL, lease_until = NULL, delivery_id = ? "
             f"WHERE id IN ({_marks(ids)}) AND status = 'pending'",
-            [fmt(now), unit.message_id, *ids],
+            [utc_z(now), unit.message_id, *ids],
         )
         if unit.kind == "digest":
             conn.execute(
                 "INSERT INTO digest_state(subscription, last_sent_at) VALUES (?, ?) "
                 "ON CONFLICT(subscription) DO UPDATE SET last_sent_at = excluded.last_sent_at",
-                (unit.sub.name, fmt(now)),
+                (unit.sub.name, utc_z(now)),
             )
 
 
@@ -194,5 +190,17 @@ def record_failure(
                 "UPDATE alerts SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, "
                 "lease_until = NULL "
                 f"WHERE id IN ({_marks(ids)}) AND status = 'pending'",
-                [error, fmt(next_attempt_at), *ids],
+                [error, utc_z(next_attempt_at), *ids],
             )
+
+
+def defer(conn: sqlite3.Connection, unit: Unit, next_attempt_at: datetime) -> None:
+    """Nothing was sent (the receiver asked for a long pause): release the claim, due again at
+    `next_attempt_at`, with no attempt counted."""
+    ids = [it.alert_id for it in unit.items]
+    with Tx(conn):
+        conn.execute(
+            "UPDATE alerts SET next_attempt_at = ?, lease_until = NULL "
+            f"WHERE id IN ({_marks(ids)}) AND status = 'pending'",
+            [utc_z(next_attempt_at), *ids],
+        )

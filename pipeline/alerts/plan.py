@@ -1,7 +1,7 @@
 """Decide what is due in one `deliver_due` call, grouped into messages ("units").
 
 Instant alerts are due when their next_attempt_at has come; a digest when digest_every has
-passed since the last one. Webhooks get one message per alert (each has its own stable id);
+passed since the last one, or, with digest_at, at that local time of day (see digest_due_at). Webhooks get one message per alert (each has its own stable id);
 Slack and email fold many new stories of one run into a list message rather than flood a
 channel.
 """
@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 import sqlite3
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from pipeline.alerts import slack
 from pipeline.alerts.outbox import Unit, parse_ts
@@ -29,19 +30,44 @@ class Plan:
     errors: list[str] = field(default_factory=list)
 
 
+def digest_due_at(sub: Subscription, last: datetime | None, oldest: datetime) -> datetime:
+    """When a digest is due, given the last digest (None before the first) and the time the
+    oldest alert it owes was queued.
+
+    Without digest_at: `last` + digest_every (before the first digest: `oldest` + digest_every).
+    With digest_at: the first digest_at time, in the subscription's timezone, after both
+    `last` + (digest_every - 1 day) and `oldest`; digest_every is whole days then, so 1d means
+    every day at that time and 1w once a week. Counting from the last digest rather than from
+    a run keeps a cron run a few minutes late from skipping a day, and counting from `oldest`
+    keeps a story that arrives after a quiet spell for the next digest_at, not the next run.
+    """
+    if sub.digest_at is None:
+        return (last or oldest) + timedelta(seconds=sub.digest_seconds)
+    after = oldest
+    if last is not None:
+        after = max(after, last + timedelta(seconds=sub.digest_seconds - 86400))
+    zone = ZoneInfo(sub.timezone)
+    local = after.astimezone(zone)
+    hour, minute = (int(p) for p in sub.digest_at.split(":"))
+    day = local.date()
+    while True:
+        slot = datetime.combine(day, time(hour, minute), tzinfo=zone)
+        if slot > local:
+            return slot
+        day += timedelta(days=1)
+
+
 def _digest_due(
     conn: sqlite3.Connection, sub: Subscription, items: list[AlertItem], now: datetime
 ) -> bool:
-    """Due when digest_every has passed since the last digest (or since the oldest pending
-    alert, before the first digest), and no failed attempt is still backing off."""
+    """Due at digest_due_at() (from the last digest and the oldest pending alert), and no
+    failed attempt is still backing off."""
     row = conn.execute(
         "SELECT last_sent_at FROM digest_state WHERE subscription = ?", (sub.name,)
     ).fetchone()
     last = parse_ts(row["last_sent_at"]) if row else None
-    if last is None:
-        created = [c for c in (parse_ts(it.created_at) for it in items) if c is not None]
-        last = min(created) if created else now
-    if now - last < timedelta(seconds=sub.digest_seconds):
+    created = [c for c in (parse_ts(it.created_at) for it in items) if c is not None]
+    if now < digest_due_at(sub, last, min(created) if created else now):
         return False
     for it in items:
         if it.attempts > 0 or it.delivery_id:

@@ -12,8 +12,6 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pipeline.httputil import retry_after_seconds as parse_retry_after  # noqa: F401
-
 log = logging.getLogger("pantau.alerts")
 
 MAX_RETRY_AFTER = 86400.0  # seconds; longer Retry-After values are capped
@@ -41,6 +39,9 @@ class RetryPolicy:
     quick_wait: float = 0.5  # first wait between quick tries, doubling
     quick_budget: float = 5.0  # total seconds of quick waits per round
     slack_interval: float = 1.0  # Slack allows about one message a second per webhook URL
+    # Longest in-run wait for a Slack URL's turn (after a 429's Retry-After); a longer pause
+    # leaves the alert owed for a later run instead of holding the run lock meanwhile.
+    slack_max_wait: float = 60.0
     batch_threshold: int = 5  # more pending instant alerts than this -> one list message
     lease_seconds: float = 300.0  # how long a claimed row is invisible to other senders
     connect_timeout: float = 5.0
@@ -55,6 +56,7 @@ class RetryPolicy:
             quick_wait=_env_float("PANTAU_QUICK_RETRY_WAIT", d.quick_wait),
             quick_budget=_env_float("PANTAU_QUICK_RETRY_BUDGET", d.quick_budget),
             slack_interval=_env_float("PANTAU_SLACK_INTERVAL", d.slack_interval),
+            slack_max_wait=_env_float("PANTAU_SLACK_MAX_WAIT", d.slack_max_wait),
             read_timeout=_env_float("PANTAU_ALERT_TIMEOUT", d.read_timeout),
         )
 
@@ -70,7 +72,8 @@ class RetryPolicy:
         if retry_at is not None:  # an HTTP date is a moment, whatever our clock says
             when = max(when, retry_at)
         elif retry_after is not None:  # delta-seconds count from this attempt
-            when = max(when, now + timedelta(seconds=retry_after))
+            # Capped before timedelta: a huge value would raise OverflowError and wedge the row.
+            when = max(when, now + timedelta(seconds=min(retry_after, MAX_RETRY_AFTER)))
         # A receiver asking for days of silence gets a retry after a day all the same.
         return min(when, now + timedelta(seconds=MAX_RETRY_AFTER))
 

@@ -25,28 +25,25 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 
 from pipeline.alerts import mail, outbox, slack, transport, webhook
 from pipeline.alerts.netguard import describe
-from pipeline.alerts.outbox import Unit, list_alerts
+from pipeline.alerts.outbox import Unit
 from pipeline.alerts.payload import AlertItem
 from pipeline.alerts.plan import make_plan
-from pipeline.alerts.policy import RetryPolicy, parse_retry_after
+from pipeline.alerts.policy import RetryPolicy
 from pipeline.alerts.transport import USER_AGENT, Outcome
 from pipeline.config import PantauConfig, Subscription
 
 __all__ = [
     "DeliveryError",
     "DeliveryReport",
-    "RetryPolicy",
     "deliver_due",
-    "list_alerts",
     "OneOff",
-    "parse_retry_after",
     "send_one_off",
     "send_operator",
     "send_test",
@@ -131,7 +128,16 @@ class _Deliverer:
             message = slack.list_messages(unit.items, topics, digest=unit.kind == "digest")[0]
         raw = json.dumps(message, ensure_ascii=False).encode("utf-8")
         url = sub.url or ""
-        transport.PACER.wait_turn(url, self.policy.slack_interval)
+        left = transport.PACER.wait_turn(
+            url, self.policy.slack_interval, self.policy.slack_max_wait
+        )
+        if left:  # Slack asked for a long pause: owe it to a later run, keep the run short
+            return Outcome(
+                ok=False,
+                retry_after=left,
+                deferred=True,
+                error=f"Slack asked for a pause of {left:.0f}s (over slack_max_wait)",
+            )
         headers = {"content-type": "application/json", "user-agent": USER_AGENT}
         outcome = transport.post(client, sub, raw, headers)
         if outcome.retry_after:
@@ -175,7 +181,7 @@ class _Deliverer:
         tries = max(1, self.policy.quick_tries)
         for n in range(tries):
             outcome = self._send_once(client, unit)
-            if outcome.ok or outcome.permanent or n == tries - 1:
+            if outcome.ok or outcome.permanent or outcome.deferred or n == tries - 1:
                 return outcome, n + 1
             wait = outcome.retry_after
             if wait is None:
@@ -197,6 +203,13 @@ class _Deliverer:
             log.info("%s: delivered %d alert(s) by %s", sub.name, n, sub.channel)
             return
         error = self.config.mask(outcome.error)[:1000]
+        if outcome.deferred:  # nothing was sent: no attempt counted, due when the pause ends
+            when = now + timedelta(seconds=outcome.retry_after or 0.0)
+            outbox.defer(conn, unit, when)
+            with self.lock:
+                self.report.skipped += n
+            log.warning("%s: %s; left owed until %s", sub.name, error, when)
+            return
         rounds = max(it.attempts for it in unit.items) + 1
         dead = outcome.permanent or rounds >= sub.max_attempts
         if dead:

@@ -52,6 +52,26 @@ def _meta(item: AlertItem) -> str:
     return " · ".join(p for p in parts if p)
 
 
+def pack_sections(lines: list[str]) -> list[str]:
+    """Lines joined by newlines into as few section texts as fit SECTION_LIMIT each.
+
+    A line is never split across sections (a cut link would not render); one longer than the
+    limit is cut to it.
+    """
+    sections: list[str] = []
+    current = ""
+    for line in lines:
+        line = line[:SECTION_LIMIT]
+        if current and len(current) + 1 + len(line) > SECTION_LIMIT:
+            sections.append(current)
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
+    if current:
+        sections.append(current)
+    return sections
+
+
 def _label(kind: str) -> str:
     return "Berita diperbarui (updated)" if kind == "updated" else "Berita baru"
 
@@ -120,17 +140,7 @@ def _list_message(
         mark = " _(updated)_" if it.kind == "updated" else ""
         meta = escape(_meta(it))
         lines.append(f"• {_link(it.url, it.title)}{mark}" + (f" — {meta}" if meta else ""))
-    sections: list[str] = []
-    current = ""
-    for line in lines:
-        line = line[:SECTION_LIMIT]
-        if current and len(current) + 1 + len(line) > SECTION_LIMIT:
-            sections.append(current)
-            current = line
-        else:
-            current = f"{current}\n{line}" if current else line
-    if current:
-        sections.append(current)
+    sections = pack_sections(lines)
     blocks: list[dict[str, Any]] = [
         {
             "type": "context",
@@ -153,17 +163,7 @@ def operator_message(sources: list[dict[str, Any]]) -> dict[str, Any]:
     """Operator alert: one line per unhealthy source (`pantau status --notify`)."""
     title = f"[Pantau] operator: {len(sources)} sumber bermasalah"
     lines = [f"• *{escape(s['source'])}*: {escape('; '.join(s['reasons']))}" for s in sources]
-    sections: list[str] = []
-    current = ""
-    for line in lines:
-        line = line[:SECTION_LIMIT]
-        if current and len(current) + 1 + len(line) > SECTION_LIMIT:
-            sections.append(current)
-            current = line
-        else:
-            current = f"{current}\n{line}" if current else line
-    if current:
-        sections.append(current)
+    sections = pack_sections(lines)
     blocks: list[dict[str, Any]] = [
         {"type": "context", "elements": [{"type": "mrkdwn", "text": escape(title)}]}
     ]

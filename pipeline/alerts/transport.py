@@ -16,8 +16,8 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from pipeline.alerts.netguard import UnsafeURL, check_url, describe
-from pipeline.alerts.policy import parse_retry_after
 from pipeline.config import Subscription
+from pipeline.httputil import retry_after_seconds
 
 USER_AGENT = "Pantau-Alerts/0.1"
 MAX_ERROR_BODY = 4096
@@ -30,6 +30,7 @@ class Outcome:
     retry_after: float | None = None  # seconds, from the receiver's Retry-After
     retry_at: datetime | None = None  # when Retry-After was an HTTP date: that moment
     error: str = ""
+    deferred: bool = False  # not sent at all (Slack pacing): owed, no attempt counted
 
 
 class SlackPacer:
@@ -39,13 +40,18 @@ class SlackPacer:
         self._lock = threading.Lock()
         self._next: dict[str, float] = {}
 
-    def wait_turn(self, url: str, interval: float) -> None:
+    def wait_turn(self, url: str, interval: float, max_wait: float = float("inf")) -> float:
+        """Sleep until this URL's turn and return 0; if that is more than `max_wait` away,
+        take no turn and return the seconds left (the caller leaves the message owed)."""
         with self._lock:
             now = time.monotonic()
             slot = max(now, self._next.get(url, 0.0))
+            if slot - now > max_wait:
+                return slot - now
             self._next[url] = slot + interval
         if slot > now:
             time.sleep(slot - now)
+        return 0.0
 
     def push_back(self, url: str, seconds: float) -> None:
         """After a 429, nobody else posts to that URL before Retry-After has passed."""
@@ -62,7 +68,7 @@ def http_outcome(code: int, retry_after_header: str | None, body: bytes = b"") -
         return Outcome(ok=True)
     snippet = " ".join(body[:200].decode("utf-8", "replace").split())
     error = f"HTTP {code}" + (f": {snippet}" if snippet else "")
-    retry_after = parse_retry_after(retry_after_header)
+    retry_after = retry_after_seconds(retry_after_header)  # capped: no date overflow downstream
     retry_at = None
     if retry_after is not None and retry_after_header and not retry_after_header.strip().isdigit():
         retry_at = datetime.now(UTC) + timedelta(seconds=retry_after)

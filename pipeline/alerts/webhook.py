@@ -12,10 +12,11 @@ import hmac
 import json
 import secrets
 import string
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from pipeline.alerts.payload import AlertItem
+from pipeline.timestamps import utc_z
 
 _ID_ALPHABET = string.ascii_letters + string.digits
 
@@ -43,10 +44,6 @@ def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
     return "v1," + base64.b64encode(mac).decode()
 
 
-def iso_z(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _event_type(items: list[AlertItem]) -> str:
     return "article.updated" if items[0].kind == "updated" else "article.matched"
 
@@ -54,7 +51,7 @@ def _event_type(items: list[AlertItem]) -> str:
 def instant_body(item: AlertItem, subscription: str, topics: list[str], now: datetime) -> dict:
     return {
         "type": _event_type([item]),
-        "timestamp": iso_z(now),
+        "timestamp": utc_z(now),
         "data": {
             "subscription": subscription,
             "topics": topics,
@@ -79,7 +76,7 @@ def digest_body(
         articles.append(art)
     return {
         "type": "digest",
-        "timestamp": iso_z(now),
+        "timestamp": utc_z(now),
         "data": {"subscription": subscription, "topics": topics, "articles": articles},
     }
 
@@ -87,7 +84,7 @@ def digest_body(
 def test_body(subscription: str, topics: list[str], now: datetime) -> dict:
     return {
         "type": "test",
-        "timestamp": iso_z(now),
+        "timestamp": utc_z(now),
         "data": {
             "subscription": subscription,
             "topics": topics,
@@ -103,7 +100,7 @@ def operator_body(subscription: str, sources: list[dict[str, Any]], now: datetim
     """
     return {
         "type": "operator.source_health",
-        "timestamp": iso_z(now),
+        "timestamp": utc_z(now),
         "data": {
             "subscription": subscription,
             "flagged": len(sources),

@@ -3,22 +3,25 @@
 The five seed .txt files are text copied off their pages. Each page is rebuilt here in the
 markup family of a real corpus template (WordPress portal, Antara, Tribun, a Kalteng daily on the
 Newspaper theme) with the furniture the copied text shows, so extraction is tested on HTML, and
-the fixture web can serve the same pages. Run once; the output is committed, not regenerated.
+the fixture web can serve the same pages. The output is committed; `make fixtures` rebuilds it
+and tests/test_fixtures_rebuild.py checks that a rebuild gives the committed files byte for byte:
+
+    .venv/bin/python tests/extraction/make_seed_pages.py [--out DIR] [--shared DIR]
 """
 
 from __future__ import annotations
 
-import html
+import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository root
+from pantau.sample_sites._toolkit import cli, esc, seed_path
 
 OUT = Path(__file__).parent / "cases"
 
 
-def esc(s: str) -> str:
-    return html.escape(s, quote=True)
-
-
 def paras(ps: list[str]) -> str:
+    """<p> per item, unescaped: the seed texts hold no markup characters (kept as first built)."""
     return "\n".join(f"<p>{p}</p>" for p in ps)
 
 
@@ -324,10 +327,11 @@ def tribun_page(n: int, body_ps: list[str]) -> str:
 
 
 def main() -> None:
-    seeds = Path(__file__).resolve().parents[3] / "shared" / "seeds"  # ../shared/seeds
+    out = cli(__doc__, OUT)
 
     def body_lines(name: str) -> list[str]:
-        return [ln.strip() for ln in (seeds / name).read_text().splitlines() if ln.strip()]
+        text = seed_path(name).read_text(encoding="utf-8")
+        return [ln.strip() for ln in text.splitlines() if ln.strip()]
 
     s0 = body_lines("000_142c9fa3561fec24.txt")
     i = s0.index(
@@ -338,20 +342,20 @@ def main() -> None:
         for x in s0[i:]
         if not x.startswith("Baca Juga") and x not in ("Share", "Tinggalkan Balasan")
     ]
-    (OUT / "seed-000.html").write_text(seed_000(s0_body))
+    (out / "seed-000.html").write_text(seed_000(s0_body), encoding="utf-8")
 
     s1 = body_lines("001_57a32c8282680bde.txt")
     s1_body = [x for x in s1[1:] if x not in ("Berita Terkait", "Tinggalkan Balasan")]
-    (OUT / "seed-001.html").write_text(seed_001(s1_body))
+    (out / "seed-001.html").write_text(seed_001(s1_body), encoding="utf-8")
 
     s2 = body_lines("002_4160318acd4aaa77.txt")
     start = next(k for k, x in enumerate(s2) if x.startswith("PALANGKA RAYA"))
     end = next(k for k, x in enumerate(s2) if x.startswith("PALANGKA RAYA") and k > start)
-    (OUT / "seed-002.html").write_text(seed_002(s2[start:end]))
+    (out / "seed-002.html").write_text(seed_002(s2[start:end]), encoding="utf-8")
 
     s3 = body_lines("003_86b1aa17d938dc51.txt")
     start = next(k for k, x in enumerate(s3) if x.startswith("Sukamara (Antara Kalteng)"))
-    (OUT / "seed-003.html").write_text(seed_003(s3[start:]))
+    (out / "seed-003.html").write_text(seed_003(s3[start:]), encoding="utf-8")
 
     s4 = body_lines("004_e4468d091c047cfe.txt")
     start = next(k for k, x in enumerate(s4) if x.startswith("PONTIANAK -"))
@@ -360,7 +364,7 @@ def main() -> None:
     p2 = next(k for k, x in enumerate(b) if x.startswith("Dikatakannya"))
     p3 = next(k for k, x in enumerate(b) if x.startswith("Satu hal"))
     for n, chunk in enumerate((b[:p2], b[p2:p3], b[p3:]), start=1):
-        (OUT / f"seed-004-p{n}.html").write_text(tribun_page(n, chunk))
+        (out / f"seed-004-p{n}.html").write_text(tribun_page(n, chunk), encoding="utf-8")
 
 
 if __name__ == "__main__":
