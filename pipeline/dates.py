@@ -114,6 +114,9 @@ for _n, _names in enumerate(
         _WEEKDAYS[_name] = _n
 
 
+WEEKDAY_NAMES = tuple(_WEEKDAYS)  # every spelling of a weekday (Indonesian and English)
+
+
 def _alt(words: list[str]) -> str:
     """Regex alternation, longest first so "Juni" is not read as "Jun" + "i"."""
     return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))

@@ -22,6 +22,7 @@ from pipeline import cleaning_rules as R
 from pipeline import htmlcodec
 from pipeline.canonical import canonicalize_url, registrable_domain
 from pipeline.cleaning import Block, blocks_from_body, clean_blocks, norm, prune_tree
+from pipeline.dates import WEEKDAY_NAMES
 from pipeline.models import ExtractedArticle, Rejection
 from pipeline.pagekind import classify_page
 from pipeline.pagekind import page_kind as _page_kind
@@ -291,9 +292,7 @@ _PERSON_LABEL = re.compile(
 )
 # words of a date or time printed next to a byline ("Admin Jumat, 8 Maret 2024 10:15 WIB")
 _DATE_WORD = re.compile(
-    r"^(?:senin|selasa|rabu|kamis|jum'?at|jum’at|sabtu|minggu|ahad|monday|tuesday|wednesday"
-    r"|thursday|friday|saturday|sunday|wib|wita|wit|pukul|pkl)$|\d",
-    re.I,
+    rf"^(?:{'|'.join(map(re.escape, WEEKDAY_NAMES))}|wib|wita|wit|pukul|pkl)$|\d", re.I
 )
 _MONTH_WORD = re.compile(
     r"^(?:januari|january|februari|pebruari|february|maret|march|april|mei|may|juni|june|juli"
