@@ -57,6 +57,9 @@ from pipeline.cleaning_rules import RELATED_LABELS
 __all__ = [
     "DateResult",
     "as_aware",
+    "MONTH_NAMES",
+    "WEEKDAY_NAMES",
+    "ZONES",
     "infer_year",
     "parse_feed_date",
     "parse_indonesian_date",
@@ -115,6 +118,7 @@ for _n, _names in enumerate(
 
 
 WEEKDAY_NAMES = tuple(_WEEKDAYS)  # every spelling of a weekday (Indonesian and English)
+MONTH_NAMES = tuple(_MONTHS)  # every spelling of a month, abbreviations included
 
 
 def _alt(words: list[str]) -> str:

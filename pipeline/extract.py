@@ -22,7 +22,7 @@ from pipeline import cleaning_rules as R
 from pipeline import htmlcodec
 from pipeline.canonical import canonicalize_url, registrable_domain
 from pipeline.cleaning import Block, blocks_from_body, clean_blocks, norm, prune_tree
-from pipeline.dates import WEEKDAY_NAMES
+from pipeline.dates import MONTH_NAMES, WEEKDAY_NAMES, ZONES
 from pipeline.models import ExtractedArticle, Rejection
 from pipeline.pagekind import classify_page
 from pipeline.pagekind import page_kind as _page_kind
@@ -292,13 +292,9 @@ _PERSON_LABEL = re.compile(
 )
 # words of a date or time printed next to a byline ("Admin Jumat, 8 Maret 2024 10:15 WIB")
 _DATE_WORD = re.compile(
-    rf"^(?:{'|'.join(map(re.escape, WEEKDAY_NAMES))}|wib|wita|wit|pukul|pkl)$|\d", re.I
+    rf"^(?:{'|'.join(map(re.escape, (*WEEKDAY_NAMES, *ZONES)))}|pukul|pkl)$|\d", re.I
 )
-_MONTH_WORD = re.compile(
-    r"^(?:januari|january|februari|pebruari|february|maret|march|april|mei|may|juni|june|juli"
-    r"|july|agustus|august|september|oktober|october|november|nopember|desember|december)$",
-    re.I,
-)
+_MONTH_WORD = re.compile(rf"^(?:{'|'.join(map(re.escape, MONTH_NAMES))})$", re.I)
 _NOBODY = frozenset({"unknown", "anonymous", "anonim"})  # Blogger's value for a hidden profile
 
 

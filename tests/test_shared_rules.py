@@ -125,3 +125,22 @@ def test_only_the_entry_point_imports_the_cli():
                 if "pantau.cli" in names:
                     importers.append(str(path.relative_to(ROOT)))
     assert importers == []
+
+
+@pytest.mark.parametrize(
+    ("byline", "name"),
+    [
+        ("Admin 8 Agst 2024", "Admin"),  # an abbreviation only pipeline.dates knew
+        ("Rina Jum'at, 8 Nop 2024 10.15 WITA", "Rina"),
+        ("Budi Santoso 12 Sept 2023", "Budi Santoso"),
+        ("Mei", "Mei"),  # a month name with no number beside it is a name
+    ],
+)
+def test_byline_date_words_come_from_the_date_grammar(byline, name):
+    """The byline cleaner drops the month, weekday and zone spellings that pipeline.dates
+    reads, and no others: one vocabulary for both."""
+    from pipeline.dates import MONTH_NAMES, WEEKDAY_NAMES
+    from pipeline.extract import _without_date_words
+
+    assert "agst" in MONTH_NAMES and "jum'at" in WEEKDAY_NAMES
+    assert _without_date_words(byline) == name
