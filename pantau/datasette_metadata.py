@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pantau.dashboard import DASHBOARD_PATH, dashboard_config
+
 DATABASE_NAME = "pantau"  # the URL path analysts bookmark: /pantau/articles, /pantau/search
 
 TABLE_DESCRIPTIONS: dict[str, str] = {
@@ -390,7 +392,8 @@ order by al.created_at desc""",
 
 INDEX_DESCRIPTION_HTML = (
     "Indonesian regional news watched by Pantau: clean, deduplicated articles, the stories "
-    "they belong to, topic matches and the alert outbox. Start with "
+    "they belong to, topic matches and the alert outbox. Start with the "
+    f'<a href="{DASHBOARD_PATH}">dashboard</a>, '
     '<a href="/pantau/new_stories_this_week">new stories this week</a>, '
     '<a href="/pantau/search">search</a>, the '
     '<a href="/pantau/coverage_over_time.chart">coverage chart</a> or the '
@@ -434,6 +437,7 @@ def datasette_metadata() -> dict[str, Any]:
                 "queries": {k: dict(v) for k, v in CANNED_QUERIES.items()},
             }
         },
+        "plugins": {"datasette-dashboards": dashboard_config()},
     }
 
 

@@ -1,4 +1,4 @@
-"""`pantau serve`: the archive in Datasette, with Pantau's metadata, canned queries and charts.
+"""`pantau serve`: the archive in Datasette, with Pantau's dashboard, metadata, queries, charts.
 
 Datasette runs in this process (not a `datasette serve` subprocess) so the archive is always
 published under the stable name `pantau` (/pantau/articles, /pantau/search?q=...) whatever the
@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pantau.datasette_metadata import DATABASE_NAME, datasette_metadata
-from pipeline.storage import open_db
+from pipeline.archive.db import connect
 
 log = logging.getLogger(__name__)
 
@@ -31,10 +31,12 @@ SETTINGS = {
 def _register_plugins() -> None:
     from datasette.plugins import pm
 
-    from pantau import chart
+    from pantau import chart, dashboard
 
     if pm.get_plugin("pantau.chart") is None:
         pm.register(chart, name="pantau.chart")
+    if pm.get_plugin("pantau.dashboard") is None:
+        pm.register(dashboard, name="pantau.dashboard")
 
 
 def build_datasette(db_path: str | Path) -> Any:
@@ -42,8 +44,7 @@ def build_datasette(db_path: str | Path) -> Any:
     from datasette.app import Datasette
     from datasette.database import Database
 
-    db = open_db(db_path)  # creates a missing archive and brings an old one up to the schema
-    db.conn.close()
+    connect(db_path).close()  # creates a missing archive and brings an old one up to date
     _register_plugins()
     ds = Datasette([], metadata=datasette_metadata(), settings=SETTINGS)
     if "_memory" in ds.databases:

@@ -363,8 +363,8 @@ def _dump_dom(url: str, tmp_path: Path) -> str:
 
 
 def test_browser_index_and_articles(server, tmp_path):
-    index = _dump_dom(server["base"] + "/", tmp_path)
-    assert "<h1>Pantau archive</h1>" in index
+    index = _dump_dom(server["base"] + "/", tmp_path)  # the dashboard (tests/test_dashboard.py)
+    assert "Pantau: matched news coverage" in index
     assert "/pantau/new_stories_this_week" in index
     articles = _dump_dom(server["base"] + "/pantau/articles", tmp_path)
     for title in server["titles"][:2]:
