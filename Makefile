@@ -4,7 +4,7 @@ PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo test lint format bench fixtures clean
+.PHONY: demo test test-min lint format bench fixtures clean
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -25,7 +25,29 @@ demo: $(STAMP)
 test: $(TEST_STAMP)
 	@# headless Chromium for the Datasette browser test; the test skips with a message without it
 	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1 || true
+	@# redis-server for the cluster test (it starts its own on a unix socket); skips without it
+	command -v redis-server >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server) >/dev/null 2>&1 || true
 	$(PY) -m pytest -q
+
+# The oldest versions pyproject.toml allows (ci/constraints-min.txt pins each dependency to its
+# floor), in their own venv, on a subset that goes through storage, crawl, extraction and
+# alerts; tests/test_dependency_floors.py keeps the pins and the floors in step.
+MIN_VENV := .venv-min
+MIN_STAMP := $(MIN_VENV)/.installed-min
+MIN_TESTS := tests/test_dependency_floors.py tests/test_storage.py tests/test_alerts_with_storage.py \
+	tests/test_alerts_formats.py tests/test_alerts_starttls.py tests/test_extraction.py \
+	tests/test_config.py tests/test_end_to_end.py
+
+$(MIN_STAMP): pyproject.toml ci/constraints-min.txt
+	rm -rf $(MIN_VENV)
+	python3 -m venv $(MIN_VENV)
+	$(MIN_VENV)/bin/pip install -q --upgrade pip > /dev/null 2>&1 || true
+	$(MIN_VENV)/bin/pip install -q -c ci/constraints-min.txt -e '.[test]' > $(MIN_VENV)/install.log 2>&1 \
+		|| (cat $(MIN_VENV)/install.log; exit 1)
+	touch $(MIN_STAMP)
+
+test-min: $(MIN_STAMP)
+	PANTAU_MIN_VERSIONS=1 $(MIN_VENV)/bin/python -m pytest -q $(MIN_TESTS)
 
 lint: $(TEST_STAMP)
 	$(VENV)/bin/ruff check .
@@ -47,4 +69,4 @@ fixtures: $(STAMP)
 	$(PY) tests/extraction/make_seed_pages.py
 
 clean:
-	rm -rf $(VENV) data build *.egg-info
+	rm -rf $(VENV) $(MIN_VENV) data build *.egg-info
