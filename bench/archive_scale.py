@@ -39,10 +39,11 @@ from _common import (
 
 from pantau.search import search_archive
 from pipeline import dedup, textnorm
+from pipeline.archive.schema import WORDS_FROM_KEY
+from pipeline.archive.store import Archive
+from pipeline.archive.upkeep import tidy_fts_index
 from pipeline.models import ExtractedArticle
 from pipeline.query import parse_query
-from pipeline.schema import WORDS_FROM_KEY
-from pipeline.storage import Archive, tidy_fts_index
 from pipeline.timestamps import utc_z
 
 NAME = "archive_scale"

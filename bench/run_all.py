@@ -32,11 +32,19 @@ from _common import (
 )
 
 DOC = ROOT / "docs" / "benchmarks.md"
-ORDER = ["extraction_speed", "extraction_quality", "crawl_speed", "incremental", "archive_scale"]
+ORDER = [
+    "extraction_speed",
+    "extraction_quality",
+    "crawl_speed",
+    "cluster_speed",
+    "incremental",
+    "archive_scale",
+]
 TITLES = {
     "extraction_speed": "Extraction speed",
     "extraction_quality": "Extraction quality",
     "crawl_speed": "Crawl speed and memory",
+    "cluster_speed": "Cluster speed (Redis workers)",
     "incremental": "Incremental re-crawl",
     "archive_scale": "Archive at scale",
 }

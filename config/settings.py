@@ -8,7 +8,8 @@ with a contact URL, taken from sources.yaml `user_agent_contact` by the spider).
 Stats written by Pantau's own code, all under `pantau/` (see spiders/middlewares.py and
 spiders/news.py for the full list): requests[/<kind>], pages/<kind>, unchanged/<kind>,
 articles/{queued,yielded,known,not_article,multipage}, errors[/<kind>], blocked[/<reason>],
-budget/{exhausted,dropped}, retry/{429,503,wait_s,gave_up}.
+budget/{exhausted,dropped}, retry/{429,503,wait_s,gave_up}, offsite_dropped[/<reason>],
+sitemap_cut/{too_large,entries}.
 """
 
 from __future__ import annotations
@@ -46,6 +47,14 @@ DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
 REDIRECT_MAX_TIMES = 5
 METAREFRESH_MAXDELAY = 10
 PANTAU_MAX_REQUESTS = 500  # fallback budget; a source's max_requests wins
+# Sitemaps are read as a stream: at most this many bytes once inflated (a .xml.gz of 2 MB can
+# inflate to 50) and this many entries (the sitemap protocol's own limit); past either, the
+# sitemap is cut (logged, counted under pantau/sitemap_cut/*) and the crawl goes on.
+PANTAU_SITEMAP_MAX_BYTES = 20 * 1024 * 1024
+PANTAU_SITEMAP_MAX_ENTRIES = 50_000
+# Every request stays on the source's own site and off non-public addresses (spiders/scope.py)
+PANTAU_CRAWL_SCOPE = True
+PANTAU_CRAWL_SCOPE_DNS = True  # also refuse site host names that resolve to such addresses
 # Extraction worker processes ("auto": one per core; 0: always inline). The pool starts once
 # the run has extracted PANTAU_EXTRACT_POOL_AFTER articles inline, so small runs never start it.
 PANTAU_EXTRACT_WORKERS = "auto"  # auto: one per core but one
@@ -65,6 +74,9 @@ PANTAU_RETRY_BACKOFF_MAX = 60.0
 PANTAU_RETRY_AFTER_MAX = 120.0
 
 DOWNLOADER_MIDDLEWARES = {
+    # first: a link or redirect to another host or a non-public address costs nothing, not
+    # even a robots.txt fetch there (spiders/scope.py)
+    "spiders.middlewares.ScopeMiddleware": 45,
     "spiders.middlewares.BudgetMiddleware": 50,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "spiders.middlewares.PoliteRetryMiddleware": 550,

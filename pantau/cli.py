@@ -23,6 +23,7 @@ environment variables:
   PANTAU_DB               default for --db (else ./data/pantau.db); `demo` ignores it
   PANTAU_LOG_FORMAT       default for --log-format (else text)
   PANTAU_SCRAPY_SETTINGS  JSON object of Scrapy settings to override for a crawl
+  PANTAU_REDIS_URL        default for `worker --redis-url` (docs/scaling.md)
   PANTAU_RETRY_BASE_SECONDS, PANTAU_RETRY_CAP_SECONDS, PANTAU_SLACK_INTERVAL, ...
                           alert retry timing (docs/alerts.md)
   ${NAME} in the config   any variable the config files name (webhook URLs, secrets)
@@ -270,6 +271,40 @@ def build_parser() -> argparse.ArgumentParser:
         "--notify",
         metavar="SUBSCRIPTION",
         help="when sources are flagged, send one operator alert through this subscription",
+    )
+    wk = _command(
+        sub,
+        "worker",
+        "extract pages for a cluster's coordinator, taken from Redis (docs/scaling.md)",
+        "pantau worker                    # joins the cluster: section of sources.yaml",
+        "pantau worker --redis-url redis://10.0.0.5:6379/0 --processes 4",
+    )
+    wk.add_argument(
+        "--redis-url",
+        metavar="URL",
+        help="the cluster's Redis (env PANTAU_REDIS_URL; default: sources.yaml cluster.redis_url"
+        "; with it no config directory is needed)",
+    )
+    wk.add_argument(
+        "--processes",
+        type=int,
+        default=0,
+        metavar="N",
+        help="worker processes, one page at a time each (default: one per core)",
+    )
+    wk.add_argument(
+        "--prefetch",
+        type=int,
+        default=2,
+        metavar="N",
+        help="pages a process takes ahead from the queue (default 2)",
+    )
+    wk.add_argument("--queue", metavar="NAME", help="queue name (default: config, pantau-extract)")
+    wk.add_argument(
+        "--dead-after",
+        type=float,
+        metavar="S",
+        help="seconds without a heartbeat before a worker's pages are requeued (default 60)",
     )
     return p
 

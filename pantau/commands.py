@@ -11,8 +11,8 @@ from pathlib import Path
 from pantau.errors import EXIT_CONFIG, EXIT_LOCKED, EXIT_OK, EXIT_PARTIAL, UsageError
 from pantau.lock import LockHeld, RunLock
 from pantau.report import print_alert_report, print_run_summary
+from pipeline.archive.upkeep import tidy_archive
 from pipeline.config import ConfigError, PantauConfig, load_config
-from pipeline.storage import tidy_archive
 
 
 def dispatch(args: argparse.Namespace, level: int) -> int:
@@ -27,6 +27,7 @@ def dispatch(args: argparse.Namespace, level: int) -> int:
         "demo": cmd_demo,
         "check-config": cmd_check_config,
         "status": cmd_status,
+        "worker": cmd_worker,
     }[args.command]
     try:
         return handler(args, level)
@@ -223,8 +224,20 @@ def cmd_check_config(args: argparse.Namespace, level: int) -> int:
         )
     if config.smtp:
         out.append(f"smtp: {config.smtp.host}:{config.smtp.port} from {config.smtp.from_}")
+    if config.cluster:
+        c = config.cluster
+        out.append(
+            f"cluster: {c.redis_url} queue={c.queue} dead_worker_after={c.dead_worker_after:g}s "
+            f"result_timeout={c.result_timeout:g}s"
+        )
     print(config.mask("\n".join(out)))
     return EXIT_OK
+
+
+def cmd_worker(args: argparse.Namespace, level: int) -> int:
+    from pantau.worker import cmd_worker as run
+
+    return run(args, level)
 
 
 def cmd_status(args: argparse.Namespace, level: int) -> int:

@@ -2,7 +2,7 @@
 
 One source of truth for what every table and column means: `pantau serve` shows these texts in
 Datasette and docs/schema.md carries the same text (tests/test_serve.py checks both against
-pipeline/schema.py, so a new column without a description fails the suite).
+pipeline/archive/schema.py, so a new column without a description fails the suite).
 """
 
 from __future__ import annotations
@@ -443,7 +443,7 @@ def datasette_metadata() -> dict[str, Any]:
 
 def schema_markdown() -> str:
     """The tables-and-columns section of docs/schema.md, generated from the texts above."""
-    from pipeline.schema import TABLES
+    from pipeline.archive.schema import TABLES
 
     out: list[str] = []
     for name, desc in TABLE_DESCRIPTIONS.items():

@@ -19,8 +19,10 @@ import yaml
 
 from pantau.report import print_alert_report, print_run_summary
 from pantau.sink import AlertSink
+from pipeline.archive import queries
+from pipeline.archive.db import connect
+from pipeline.archive.upkeep import tidy_archive
 from pipeline.config import load_config
-from pipeline.storage import open_db, tidy_archive
 
 # The sample sites all live on 127.0.0.1, which Scrapy treats as one polite slot: without this
 # the demo would wait a second between every page, as it rightly does for real servers.
@@ -68,18 +70,13 @@ class NotADemoArchive(Exception):
 def is_demo_archive(path: Path) -> bool:
     """True for an SQLite archive whose archive_meta carries DEMO_MARK (read-only check)."""
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        conn = connect(path, readonly=True)
     except sqlite3.Error:
         return False
-    try:
-        row = conn.execute(
-            "SELECT value FROM archive_meta WHERE key = ?", (DEMO_MARK[0],)
-        ).fetchone()
-    except sqlite3.Error:  # not SQLite, or no archive_meta table
-        return False
+    try:  # None when not SQLite, or without an archive_meta table
+        return queries.meta_value(conn, DEMO_MARK[0]) == DEMO_MARK[1]
     finally:
         conn.close()
-    return row is not None and row[0] == DEMO_MARK[1]
 
 
 def _fresh_demo_archive(db: Path) -> None:
@@ -91,12 +88,11 @@ def _fresh_demo_archive(db: Path) -> None:
         )
     for suffix in ("", "-wal", "-shm"):
         Path(str(db) + suffix).unlink(missing_ok=True)  # each demo starts from an empty archive
-    archive = open_db(db)
+    conn = connect(db)
     try:
-        archive.execute("INSERT OR REPLACE INTO archive_meta(key, value) VALUES (?, ?)", DEMO_MARK)
-        archive.conn.commit()
+        queries.set_meta(conn, *DEMO_MARK)
     finally:
-        archive.conn.close()
+        conn.close()
 
 
 def run_demo(db_path: str, level: int = logging.INFO) -> int:
@@ -141,19 +137,16 @@ def run_demo(db_path: str, level: int = logging.INFO) -> int:
 
 
 def _print_archive(db_path: str, sink: AlertSink) -> None:
-    db = open_db(db_path)
+    conn = connect(db_path)
     try:
-        n_articles = db.execute("SELECT count(*) FROM articles").fetchone()[0]
-        n_stories = db.execute("SELECT count(*) FROM stories").fetchone()[0]
+        n_articles = queries.count_rows(conn, "articles")
+        n_stories = queries.count_rows(conn, "stories")
         print(f"\nArchived {n_articles} articles in {n_stories} stories.")
         print("Matched topic 'revolusi-mental-asn':")
-        for title, source, published, story in db.execute(
-            "SELECT a.title, a.source, a.published_at, a.story_id FROM matches m "
-            "JOIN articles a ON a.id = m.article_id ORDER BY a.story_id, a.id"
-        ):
+        for title, source, published, story in queries.matched_articles(conn):
             print(f"  [story {story}] {title}  ({source}, {published or 'date unknown'})")
     finally:
-        db.conn.close()
+        conn.close()
     print(f"\nThe local sink received {len(sink.received)} alert message(s):")
     for msg in sink.received:
         body = msg["json"] or {}

@@ -10,14 +10,15 @@ an article page; one still rejected gets the new reason.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 
+from pipeline.archive import queries
+from pipeline.archive.db import transaction
+from pipeline.archive.store import Archive, decompress
 from pipeline.config import PantauConfig
 from pipeline.extract import decode_html, extract_or_reject
 from pipeline.matching import TopicMatcher
 from pipeline.models import Rejection
-from pipeline.storage import Archive, decompress, write_transaction
 
 
 def reextract(db_path: str, config: PantauConfig, source: str | None = None) -> dict[str, int]:
@@ -32,28 +33,15 @@ def reextract(db_path: str, config: PantauConfig, source: str | None = None) -> 
         "not_articles": 0,
         "errors": 0,
     }
-    # archived article pages, and rejected article candidates whose raw page was kept
-    sql = (
-        "SELECT url, source, fetched_at, html, content_type, kind FROM pages "
-        "WHERE html IS NOT NULL AND parent_url IS NULL "
-        "AND (kind = 'article' OR reason IS NOT NULL)"
-    )
-    params: list[str] = []
-    if source:
-        sql += " AND source = ?"
-        params.append(source)
     try:
-        rows = archive.db.execute(sql, params).fetchall()
+        rows = queries.rebuildable_pages(archive.db.conn, source)
         for url, src, fetched_at, blob, content_type, kind in rows:
             counts["pages"] += 1
             # decoded as the crawl decoded them: the stored Content-Type first (the pipeline
             # stores the text it extracted, re-encoded as UTF-8, and says so)
             extra = [
-                decode_html(decompress(r[0]), r[1])
-                for r in archive.db.execute(
-                    "SELECT html, content_type FROM pages WHERE parent_url = ? ORDER BY page_no",
-                    (url,),
-                ).fetchall()
+                decode_html(decompress(body), ctype)
+                for body, ctype in queries.continuation_pages(archive.db.conn, url)
             ]
             cfg_source = templates.get(src)
             try:
@@ -94,25 +82,16 @@ def reextract(db_path: str, config: PantauConfig, source: str | None = None) -> 
 
 
 def _record_rejection(archive: Archive, url: str, rejection: Rejection) -> None:
-    with write_transaction(archive.db):
-        archive.db.execute(
-            "UPDATE pages SET kind = ?, reason = ?, signals = ? WHERE url = ?",
-            (
-                rejection.kind,
-                rejection.reason,
-                json.dumps(
-                    {"stage": rejection.stage, **rejection.signals}, ensure_ascii=False, default=str
-                ),
-                url,
-            ),
-        )
+    signals = {"stage": rejection.stage, **rejection.signals}
+    with transaction(archive.db.conn) as conn:
+        queries.mark_page_rejected(conn, url, rejection.kind, rejection.reason, signals)
 
 
 def _mark_recovered(
     archive: Archive, url: str, source: str, html: str, fetched_at: str | None
 ) -> None:
     """A rejected candidate that now gives an article: its page row is an article page."""
-    with write_transaction(archive.db):
+    with transaction(archive.db):
         archive.store_page(
             url,
             source=source,

@@ -16,12 +16,14 @@ from dataclasses import dataclass, field
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from pipeline.archive import queries
+from pipeline.archive.db import connect
 from pipeline.config import PantauConfig
-from pipeline.storage import open_db
 
 log = logging.getLogger(__name__)
 
 FAILED_STATUSES = ("failed", "blocked")
+CLUSTER_ACTIVE_SIZE = 5_000_000  # bytes of pages a source may have out with cluster workers
 
 
 @dataclass
@@ -71,6 +73,9 @@ def crawl_sources(
     names = sources or [s.name for s in config.sources if s.enabled]
     run_id = uuid.uuid4().hex[:12]
     settings = scrapy_settings(config, db_path, run_id, log_level)
+    if config.cluster is not None:
+        # pages wait on remote workers: let each source keep more of them in flight
+        settings.set("SCRAPER_SLOT_MAX_ACTIVE_SIZE", CLUSTER_ACTIVE_SIZE, priority="cmdline")
     overrides = dict(extra_settings or {})
     env_overrides = os.environ.get("PANTAU_SCRAPY_SETTINGS")
     if env_overrides:  # e.g. '{"DOWNLOAD_DELAY": 0}' for loopback tests and benchmarks
@@ -97,6 +102,13 @@ def crawl_sources(
                 from pantau.progress import stop_progress
 
                 stop_progress()
+    if config.cluster is not None:
+        from pantau.cluster import ClusterExtractor
+
+        ext = ClusterExtractor._shared
+        if ext is not None:
+            log.info("cluster: %d page(s) sent to workers, %d extracted here", ext.sent, ext.inline)
+            ext.close()
     summaries = load_summaries(db_path, run_id)
     for s in summaries:
         log.info(
@@ -118,16 +130,11 @@ def crawl_sources(
 
 
 def load_summaries(db_path: str, run_id: str) -> list[SourceSummary]:
-    db = open_db(db_path)
+    conn = connect(db_path)
     try:
-        rows = db.execute(
-            "SELECT source, status, requests, pages, articles_new, articles_updated, matches, "
-            "errors, blocked, duration_s, error_summary, rejected, rejected_kinds "
-            "FROM crawl_runs WHERE run_id = ? ORDER BY source",
-            (run_id,),
-        ).fetchall()
+        rows = queries.run_rows(conn, run_id)
     finally:
-        db.conn.close()
+        conn.close()
     return [
         SourceSummary(
             r[0],

@@ -16,11 +16,12 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from pipeline.archive import queries
+from pipeline.archive.db import connect
+from pipeline.archive.schema import DATE_BLOCK_BITS
+from pipeline.archive.upkeep import words_recorded_from
 from pipeline.query import Query, parse_query
-from pipeline.schema import DATE_BLOCK_BITS, SORT_DATE_SQL
-from pipeline.storage import open_db, words_recorded_from
 
-SORT_DATE = SORT_DATE_SQL.format(t="a.")
 COLUMNS = ["id", "published_at", "source", "region", "title", "url", "snippet"]
 
 
@@ -69,45 +70,21 @@ def search_archive(
 ) -> list[dict[str, Any]]:
     """The newest `limit` articles matching `query`, newest first (ties: higher id first)."""
     parsed = parse_query(query, synonyms=synonyms)
-    filters, params = _filters(topic, source, region, since, until)
-    db = open_db(db_path)
+    filters = queries.search_filters(topic, source, region, since, until)
+    conn = connect(db_path)
     try:
-        found = _newest_matches(db.conn, parsed, filters, params, limit, since)
-        return [_result_row(db.conn, aid, snippet) for aid, snippet in found]
+        found = _newest_matches(conn, parsed, filters, limit, since)
+        return [{**queries.search_row(conn, aid), "snippet": snip} for aid, snip in found]
     except sqlite3.OperationalError as exc:
         raise ValueError(f"search failed: {exc}") from None
     finally:
-        db.conn.close()
-
-
-def _filters(
-    topic: str | None, source: str | None, region: str | None, since: str | None, until: str | None
-) -> tuple[list[str], list[Any]]:
-    where: list[str] = []
-    params: list[Any] = []
-    if topic:
-        where.append("a.id IN (SELECT article_id FROM matches WHERE topic = ?)")
-        params.append(topic)
-    if source:
-        where.append("a.source = ?")
-        params.append(source)
-    if region:
-        where.append("a.region LIKE ?")
-        params.append(f"%{region}%")
-    if since:
-        where.append(f"{SORT_DATE} >= ?")
-        params.append(since)
-    if until:
-        where.append(f"{SORT_DATE} < ?")
-        params.append(until + "T99" if len(until) == 10 else until)
-    return where, params
+        conn.close()
 
 
 def _newest_matches(
     conn: sqlite3.Connection,
     parsed: Query,
-    filters: list[str],
-    params: list[Any],
+    filters: tuple[list[str], list[Any]],
     limit: int,
     since: str | None,
 ) -> list[tuple[int, str]]:
@@ -120,17 +97,7 @@ def _newest_matches(
     term expands to dozens of prefixes), so groups of blocks grow fourfold: a rare word costs
     a handful of range queries over the whole index, not one per block.
     """
-    blocks = conn.execute(
-        "SELECT block, max_date FROM article_date_blocks "
-        + ("WHERE max_date >= ? " if since else "")
-        + "ORDER BY max_date DESC, block DESC",
-        (since,) if since else (),
-    ).fetchall()
-    sql = (
-        f"SELECT a.id, {SORT_DATE} FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid "
-        "WHERE articles_fts MATCH ? AND articles_fts.rowid >= ? AND articles_fts.rowid < ?"
-        + "".join(f" AND {w}" for w in filters)
-    )
+    blocks = queries.date_blocks(conn, since)
     fts = exact_words_fts(conn, parsed.to_fts5())
     read: set[int] = set()
     pending: list[tuple[str, int]] = []  # FTS candidates not yet confirmed, newest last
@@ -145,7 +112,7 @@ def _newest_matches(
             read.update(range(lo >> DATE_BLOCK_BITS, hi >> DATE_BLOCK_BITS))
             pending.extend(
                 (key, aid)
-                for aid, key in conn.execute(sql, [fts, lo, hi, *params])
+                for aid, key in queries.fts_hits(conn, fts, lo, hi, filters)
                 if aid >> DATE_BLOCK_BITS not in done_before
             )
         while i < len(blocks) and blocks[i][0] in read:
@@ -154,9 +121,7 @@ def _newest_matches(
         pending.sort()
         while pending and len(found) < limit and (bound is None or pending[-1][0] > bound):
             _, aid = pending.pop()
-            title, text = conn.execute(
-                "SELECT title, text FROM articles WHERE id = ?", (aid,)
-            ).fetchone()
+            title, text = queries.title_and_text(conn, aid)
             hit = parsed.match(title or "", text or "", marks=("[", "]"))  # FTS form: a superset
             if hit is not None:
                 found.append((aid, hit.snippet))
@@ -191,13 +156,7 @@ def exact_words_fts(conn: sqlite3.Connection, fts: str) -> str:
 
 def _words_for(conn: sqlite3.Connection, m: re.Match[str]) -> str:
     prefix = m.group(1)
-    words = [
-        w
-        for (w,) in conn.execute(
-            "SELECT word FROM article_words WHERE word >= ? AND word < ? LIMIT ?",
-            (prefix, prefix + "\U0010ffff", MAX_WORDS_PER_PREFIX + 1),
-        )
-    ]
+    words = queries.words_with_prefix(conn, prefix, MAX_WORDS_PER_PREFIX + 1)
     if not words or len(words) > MAX_WORDS_PER_PREFIX:
         return m.group(0)
     return "(" + " OR ".join('"' + w.replace('"', '""') + '"' for w in words) + ")"
@@ -215,15 +174,6 @@ def _id_ranges(blocks: list[int]) -> list[tuple[int, int]]:
         else:
             ranges.append((lo, hi))
     return ranges
-
-
-def _result_row(conn: sqlite3.Connection, aid: int, snippet: str) -> dict[str, Any]:
-    cursor = conn.execute(
-        "SELECT id, published_at, source, region, title, url FROM articles WHERE id = ?", (aid,)
-    )
-    row = dict(zip([d[0] for d in cursor.description], cursor.fetchone(), strict=True))
-    row["snippet"] = snippet
-    return row
 
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

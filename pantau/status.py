@@ -18,6 +18,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from pipeline.archive import queries
+from pipeline.archive.db import connect
 from pipeline.config import PantauConfig
 
 FAILED_STATUSES = ("failed", "blocked")
@@ -34,13 +36,7 @@ def _connect_ro(db_path: str | Path) -> sqlite3.Connection | None:
     path = Path(db_path)
     if not path.exists():
         return None
-    conn = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True, timeout=10)
-    conn.row_factory = sqlite3.Row
-    return conn
-
-
-def _columns(conn: sqlite3.Connection, table: str) -> set[str]:
-    return {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
+    return connect(path, readonly=True, busy_s=10, named_rows=True)
 
 
 def _run_rates(run: dict) -> tuple[float | None, float | None]:
@@ -97,54 +93,19 @@ def _drift(last: float | None, earlier: list[float | None]) -> tuple[bool, float
 def _source_names(conn: sqlite3.Connection | None, config: PantauConfig | None) -> list[str]:
     names = [s.name for s in config.sources] if config else []
     if conn is not None:
-        for sql in ("SELECT name FROM sources", "SELECT DISTINCT source FROM crawl_runs"):
-            try:
-                for (name,) in conn.execute(sql):
-                    if name and name not in names:
-                        names.append(name)
-            except sqlite3.OperationalError:
-                pass
+        names += [n for n in queries.source_names(conn) if n not in names]
     return names
 
 
 def _runs(conn: sqlite3.Connection, source: str) -> list[dict]:
     """Every run of a source, newest first; a 'running' row that a later run followed is a
     crawl that died without closing its row, so it counts as failed."""
-    rows = [
-        dict(r)
-        for r in conn.execute(
-            "SELECT * FROM crawl_runs WHERE source = ? ORDER BY started_at DESC, id DESC",
-            (source,),
-        )
-    ]
+    rows = queries.runs_of_source(conn, source)
     for n, r in enumerate(rows):
         if r.get("status") == "running" and n > 0:
             r["status"] = "failed"
             r["error_summary"] = r.get("error_summary") or "run never finished"
     return rows
-
-
-def _incremental_state(conn: sqlite3.Connection, source: str) -> dict[str, int]:
-    state = {"known_articles": 0, "known_urls": 0, "feeds": 0, "feeds_with_validators": 0}
-    try:
-        state["known_articles"] = conn.execute(
-            "SELECT count(*) FROM articles WHERE source = ?", (source,)
-        ).fetchone()[0]
-        aliases = conn.execute(
-            "SELECT count(*) FROM url_aliases u JOIN articles a ON a.id = u.article_id "
-            "WHERE a.source = ?",
-            (source,),
-        ).fetchone()[0]
-        state["known_urls"] = state["known_articles"] + aliases
-        row = conn.execute(
-            "SELECT count(*), sum(coalesce(etag, '') != '' OR coalesce(last_modified, '') != '') "
-            "FROM pages WHERE source = ? AND kind IN ('feed', 'sitemap')",
-            (source,),
-        ).fetchone()
-        state["feeds"], state["feeds_with_validators"] = row[0], int(row[1] or 0)
-    except sqlite3.OperationalError:
-        pass
-    return state
 
 
 def _health_of(
@@ -237,14 +198,11 @@ def source_health(
     configured = {s.name: s for s in config.sources} if config else {}
     out: list[dict[str, Any]] = []
     try:
-        has_runs = conn is not None and bool(_columns(conn, "crawl_runs"))
+        has_runs = conn is not None and bool(queries.table_columns(conn, "crawl_runs"))
         stored: dict[str, tuple[str | None, bool]] = {}
         if conn is not None:
-            try:
-                for name, region, on in conn.execute("SELECT name, region, enabled FROM sources"):
-                    stored[name] = (region, on is None or bool(on))
-            except sqlite3.OperationalError:
-                pass
+            for name, region, on in queries.stored_sources(conn):
+                stored[name] = (region, on is None or bool(on))
         for name in _source_names(conn, config):
             src = configured.get(name)
             region, on = stored.get(name, (None, True))
@@ -252,7 +210,7 @@ def source_health(
             enabled = src.enabled if src else (on if config is None else False)
             region = src.region if src else region
             run_rows = _runs(conn, name) if has_runs else []
-            state = _incremental_state(conn, name) if conn is not None else {}
+            state = queries.source_state(conn, name) if conn is not None else {}
             out.append(_health_of(name, run_rows, max(1, runs), state, enabled, region))
     finally:
         if conn is not None:
@@ -289,6 +247,14 @@ def print_status(
         _print_table(health, runs)
     else:
         _print_plain(health, runs)
+    if fmt != "json":
+        for h in health:
+            for g in h.get("gave_up_recent") or []:
+                print(f"GAVE UP {h['source']}: {g['url']}: {g['reason']}")
+    if config is not None and config.cluster is not None and fmt != "json":
+        from pantau.cluster import print_cluster_status
+
+        print_cluster_status(config.cluster)
     return 1 if any(h["flagged"] for h in health) else 0
 
 
@@ -376,7 +342,8 @@ def _print_plain(health: list[dict], runs: int) -> None:
             f"blocked={h['blocked']} errors={h['errors']} "
             f"consecutive_failures={h['consecutive_failures']} "
             f"known_urls={h.get('known_urls', 0)} feeds={h.get('feeds', 0)} "
-            f"feeds_validated={h.get('feeds_with_validators', 0)}"
+            f"feeds_validated={h.get('feeds_with_validators', 0)} "
+            f"owed_urls={h.get('owed_urls', 0)} gave_up_urls={h.get('gave_up_urls', 0)}"
         )
     flagged = [h for h in health if h["flagged"]]
     for h in flagged:

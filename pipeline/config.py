@@ -270,9 +270,29 @@ class Subscription(Strict):
         return int(m.group(1)) * DURATION_UNITS[m.group(2)]
 
 
+def _check_redis_url(v: str) -> str:
+    scheme = v.split("://", 1)[0] if "://" in v else ""
+    if scheme not in ("redis", "rediss", "unix"):
+        raise ValueError("must be a redis://, rediss:// or unix:// URL")
+    return v
+
+
+class Cluster(Strict):
+    """Distributed mode (docs/scaling.md): `pantau worker` processes extract, this process
+    fetches and stays the archive's only writer. Absent: everything runs on one machine."""
+
+    redis_url: Annotated[str, AfterValidator(_check_redis_url)]
+    queue: Name = "pantau-extract"  # the work queue's name (one cluster per Redis database)
+    # a worker silent this long is dead: what it had taken goes back to the queue
+    dead_worker_after: float = Field(default=60, gt=0)
+    # the coordinator extracts a page itself when no worker answered in this time
+    result_timeout: float = Field(default=600, gt=0)
+
+
 class SourcesFile(Strict):
     sources: list[Source]
     user_agent_contact: str | None = None
+    cluster: Cluster | None = None
 
 
 class TopicsFile(Strict):
@@ -293,6 +313,7 @@ class PantauConfig(BaseModel):
     smtp: Smtp | None
     subscriptions: list[Subscription]
     user_agent_contact: str | None = None
+    cluster: Cluster | None = None  # distributed mode; None: one machine (the default)
     secrets: list[str] = Field(default_factory=list)  # values substituted from ${ENV}, for masking
 
     def source(self, name: str) -> Source:
@@ -335,6 +356,14 @@ def literal_secrets(smtp: Smtp | None, subscriptions: list[Subscription]) -> lis
             tail = parts.path + (f"?{parts.query}" if parts.query else "")
             found += [tail, parts.path, parts.query]
     return [s for s in found if s and s != "/"]
+
+
+def _redis_secrets(cluster: Cluster | None) -> list[str]:
+    """The password in a cluster's redis_url (redis://:PASSWORD@host), never printed."""
+    from urllib.parse import urlsplit
+
+    password = urlsplit(cluster.redis_url).password if cluster else None
+    return [password] if password else []
 
 
 def _substitute_env(
@@ -608,5 +637,8 @@ def load_config(directory: str | os.PathLike[str]) -> PantauConfig:
         smtp=subs_file.smtp,
         subscriptions=subs_file.subscriptions,
         user_agent_contact=sources_file.user_agent_contact,
-        secrets=secrets + literal_secrets(subs_file.smtp, subs_file.subscriptions),
+        cluster=sources_file.cluster,
+        secrets=secrets
+        + literal_secrets(subs_file.smtp, subs_file.subscriptions)
+        + _redis_secrets(sources_file.cluster),
     )

@@ -21,11 +21,13 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.reactor import is_asyncio_reactor_installed
 
+from pipeline.archive import frontier
+from pipeline.archive.db import transaction
+from pipeline.archive.store import Archive, compress
 from pipeline.config import PantauConfig, load_config
 from pipeline.extract_pool import ExtractionPool, ExtractJob, default_workers, extract_and_match
 from pipeline.matching import TopicMatcher
 from pipeline.models import Rejection
-from pipeline.storage import Archive, compress
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +71,12 @@ class ArchivePipeline:
         self.asyncio = is_asyncio_reactor_installed()  # results and threads come back through it
         self.pool = pool if pool is not None and self.asyncio else ExtractionPool(0, 0)
         ExtractionPool.attach()
+        s = crawler.settings
+        self.frontier_policy = frontier.Policy(
+            s.getfloat("PANTAU_FRONTIER_BACKOFF", frontier.BACKOFF_S),
+            s.getfloat("PANTAU_FRONTIER_BACKOFF_MAX", frontier.BACKOFF_MAX_S),
+            s.getint("PANTAU_FRONTIER_MAX_ATTEMPTS", frontier.MAX_ATTEMPTS),
+        )
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
@@ -81,6 +89,10 @@ class ArchivePipeline:
         workers = crawler.settings.get("PANTAU_EXTRACT_WORKERS")
         workers = default_workers() if workers in (None, "", "auto") else int(workers)
         pool = ExtractionPool(workers, crawler.settings.getint("PANTAU_EXTRACT_POOL_AFTER", 30))
+        if config.cluster is not None:  # distributed mode: `pantau worker`s extract (scaling.md)
+            from pantau.cluster import ClusterExtractor
+
+            pool = ClusterExtractor.shared(config.cluster)
         pipe = cls(crawler, archive, config, pool)
         crawler.signals.connect(pipe.close, signal=signals.spider_closed)
         return pipe
@@ -93,19 +105,62 @@ class ArchivePipeline:
         kind = item.get("type")
         if kind == "page":
             self._store_page(item)
+        elif kind == "frontier":
+            self._store_frontier(item)
         elif kind == "article":
             try:
                 await self._store_article(item)
-            except Exception:  # one broken page must not end the run
+            except Exception as exc:  # one broken page must not end the run
                 log.exception("could not process article %s", item.get("url"))
                 self.stats.inc_value("pantau/errors/pipeline")
+                frontier.failed(
+                    self.archive.db.conn,
+                    item.get("frontier_url"),
+                    f"pipeline: {type(exc).__name__}",
+                    self.frontier_policy,
+                )
         return item
+
+    def _store_frontier(self, item: dict) -> None:
+        """The owed article URLs a discovery page named (before their requests go out), the
+        site dates of archived ones, and what became of owed URLs: one transaction."""
+        conn = self.archive.db.conn
+        with transaction(self.archive.db):
+            frontier.owe(conn, item.get("owe") or [])
+            frontier.remember_dates(conn, item.get("dates") or [])
+            for url, reason in item.get("resolve") or []:
+                frontier.resolve(conn, url, reason)
+            for url, reason in item.get("gave_up") or []:
+                frontier.give_up(conn, url, reason)
+            for url, error in item.get("failed") or []:
+                status = frontier.failed(conn, url, error, self.frontier_policy)
+                self.stats.inc_value(f"pantau/frontier/{status or 'unknown'}")
 
     def _store_page(self, item: dict) -> None:
         body = item.get("body") or b""
         if isinstance(body, str):
             body = body.encode("utf-8")
         rejected = bool(item.get("reason"))  # an article candidate the spider's classifier refused
+        if item.get("owe") or item.get("dates"):  # the article URLs this page made owed
+            with transaction(self.archive.db):
+                self._store_page_row(item, body, rejected)
+                frontier.owe(self.archive.db.conn, item.get("owe") or [])
+                frontier.remember_dates(self.archive.db.conn, item.get("dates") or [])
+            return
+        self._store_page_row(item, body, rejected)
+        if item.get("frontier_url"):  # an article link that answered for good: not owed now
+            kind = item.get("kind", "other")
+            what = (
+                f"rejected as {kind}"
+                if rejected
+                else {
+                    "gone": f"gone (HTTP {item.get('status')})",
+                    "redirect": "permanent redirect",
+                }.get(kind, kind)
+            )
+            frontier.resolve(self.archive.db.conn, item["frontier_url"], what)
+
+    def _store_page_row(self, item: dict, body: bytes, rejected: bool) -> None:
         self.archive.store_page(
             item["url"],
             source=item["source"],
@@ -155,6 +210,9 @@ class ArchivePipeline:
         blob = await packed if packed is not None else None
         if isinstance(art, Rejection):
             self._store_rejection(item, source.name, art, raw, fetched_at, blob)
+            frontier.resolve(
+                self.archive.db.conn, item.get("frontier_url"), f"rejected: {art.kind}"
+            )
             return
         self._store_raw(item, source.name, raw, extra, fetched_at, blob)
         result = self.archive.store_article(
@@ -163,6 +221,9 @@ class ArchivePipeline:
             fetched_url=item.get("requested_url") or item["url"],
             matches=matches,
             config=self.config,
+        )
+        frontier.resolve(
+            self.archive.db.conn, item.get("frontier_url"), f"stored ({result.status})"
         )
         self.stats.inc_value(f"pantau/articles/{result.status}")
         if art.published_at:
@@ -356,5 +417,12 @@ def summarise_stats(stats: dict, reason: str = "finished") -> tuple[dict, str, s
     problems = error_kinds[:8]
     if mostly_rejected:
         problems.append(f"most article pages rejected ({rejected} of {candidates})")
+    # what a site tried to make Pantau fetch elsewhere, and sitemaps read only up to the caps
+    # (spiders/scope.py, spiders/discovery.py): not errors, but an operator must see them
+    if get("pantau/offsite_dropped"):
+        problems.append(f"{get('pantau/offsite_dropped')} links outside the site not fetched")
+    cuts = sorted(k.rsplit("/", 1)[-1] for k in stats if k.startswith("pantau/sitemap_cut/"))
+    if cuts:
+        problems.append(f"sitemaps cut ({', '.join(cuts)})")
     summary = ", ".join(problems)
     return counts, status, summary

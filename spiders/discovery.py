@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import io
 import re
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,7 +23,9 @@ import lxml.html
 # time), shared with article extraction: never a table of their own here.
 from pipeline.dates import parse_feed_date, parse_listing_date, parse_timestamp
 
-MAX_XML_BYTES = 50 * 1024 * 1024  # the sitemap protocol's own limit, decompressed
+MAX_XML_BYTES = 20 * 1024 * 1024  # inflated; config.settings PANTAU_SITEMAP_MAX_BYTES
+MAX_SITEMAP_ENTRIES = 50_000  # the sitemap protocol's own limit; PANTAU_SITEMAP_MAX_ENTRIES
+_CHUNK = 64 * 1024
 
 
 class DiscoveryError(ValueError):
@@ -36,6 +39,9 @@ class Entry:
     url: str
     date: datetime | None = None
     title: str | None = None
+    # when the source says the item last changed (Atom <updated>, RSS atom:updated/dc:modified,
+    # sitemap <lastmod> beside a news publication date): a newer one means an edit to fetch
+    modified: datetime | None = None
 
 
 @dataclass
@@ -49,6 +55,8 @@ class SitemapResult:
     kind: str  # "urlset" | "index"
     entries: list[Entry] = field(default_factory=list)
     salvaged: bool = False
+    cut: str | None = None  # why entries were left out: "too_large" or "entries"
+    cut_detail: str = ""  # the same in words, for the log
 
 
 # --------------------------------------------------------------------------- XML helpers
@@ -90,7 +98,8 @@ def _parse_xml(body: bytes) -> tuple[etree._Element, bool]:
 
 
 def _local(tag: object) -> str:
-    return etree.QName(tag).localname.lower() if isinstance(tag, str) else ""
+    """`{namespace}name` -> `name`, lower-cased ("" for comments and processing instructions)."""
+    return tag.rpartition("}")[2].lower() if isinstance(tag, str) else ""
 
 
 def _child_text(el: etree._Element, *names: str) -> str | None:
@@ -119,6 +128,7 @@ def parse_feed(body: bytes, base_url: str) -> FeedResult:
                 if guid and guid[0].get("isPermaLink", "true") != "false":
                     link = (guid[0].text or "").strip() or None
             date = parse_feed_date(_child_text(el, "pubdate", "date", "published", "updated"))
+            modified = parse_feed_date(_child_text(el, "updated", "modified"))
         elif name == "entry":
             link = None
             for c in el:
@@ -126,10 +136,13 @@ def parse_feed(body: bytes, base_url: str) -> FeedResult:
                     link = c.get("href")
                     break
             date = parse_feed_date(_child_text(el, "published", "updated", "issued"))
+            modified = parse_feed_date(_child_text(el, "updated", "modified"))
         else:
             continue
         if link and re.match(r"^(https?:)?//|^/", link.strip()):
-            entries.append(Entry(urljoin(base_url, link.strip()), date, _child_text(el, "title")))
+            entries.append(
+                Entry(urljoin(base_url, link.strip()), date, _child_text(el, "title"), modified)
+            )
     if not entries and salvaged:
         raise DiscoveryError("malformed feed with no readable items")
     return FeedResult(entries, salvaged)
@@ -155,33 +168,137 @@ def feed_links_from_html(html: str, base_url: str) -> list[str]:
 # --------------------------------------------------------------------------- sitemaps
 
 
-def parse_sitemap(body: bytes, base_url: str) -> SitemapResult:
-    """A sitemap <urlset> (with Google News publication dates) or a <sitemapindex>."""
-    root, salvaged = _parse_xml(body)
-    kind = _local(root.tag)
-    if kind not in ("urlset", "sitemapindex"):
-        raise DiscoveryError(f"not a sitemap (root element <{kind}>)")
-    child_tag = "url" if kind == "urlset" else "sitemap"
-    entries: list[Entry] = []
-    for el in root:
-        if _local(el.tag) != child_tag:
-            continue
-        loc = _child_text(el, "loc")
-        if not loc:
-            continue
-        url = urljoin(base_url, loc)
-        if not url.lower().startswith(("http://", "https://")):
-            continue  # file://, ftp://, data: ... in a sitemap is hostile or broken, never fetched
-        date = parse_timestamp(_child_text(el, "lastmod"))
-        title = None
-        for sub in el.iter():
-            if _local(sub.tag) == "news":
-                date = parse_timestamp(_child_text(sub, "publication_date")) or date
-                title = _child_text(sub, "title")
-        entries.append(Entry(url, date, title))
-    if not entries and salvaged:
+def _inflated_chunks(body: bytes):
+    """The document in chunks: a gzip body (sitemaps are often .xml.gz files, not
+    Content-Encoding) is inflated as it is read, so nothing holds the whole inflated text."""
+    if body[:2] != b"\x1f\x8b":
+        for i in range(0, len(body), _CHUNK):
+            yield body[i : i + _CHUNK]
+        return
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    data = body
+    while data:
+        try:
+            out = inflater.decompress(data, _CHUNK)
+        except zlib.error as exc:
+            raise DiscoveryError(f"bad gzip data: {exc}") from None
+        data = inflater.unconsumed_tail
+        if out:
+            yield out
+        if inflater.eof:  # a second gzip member is not read: sitemaps are one member
+            return
+    out = inflater.flush()
+    if out:
+        yield out
+
+
+def _sitemap_entry(el: etree._Element, base_url: str) -> Entry | None:
+    loc = _child_text(el, "loc")
+    if not loc:
+        return None
+    url = loc if loc.startswith(("http://", "https://")) else urljoin(base_url, loc)
+    if not url.lower().startswith(("http://", "https://")):
+        return None  # file://, ftp://, data: ... in a sitemap is hostile or broken, never fetched
+    lastmod = date = parse_timestamp(_child_text(el, "lastmod"))
+    title = None
+    for sub in el.iter():
+        if _local(sub.tag) == "news":
+            date = parse_timestamp(_child_text(sub, "publication_date")) or date
+            title = _child_text(sub, "title")
+    return Entry(url, date, title, lastmod)  # lastmod: what the spider compares for edits
+
+
+def _stream_sitemap(
+    body: bytes, base_url: str, max_bytes: int, max_entries: int, recover: bool
+) -> SitemapResult:
+    parser = etree.XMLPullParser(
+        events=("end",), resolve_entities=False, no_network=True, huge_tree=False, recover=recover
+    )
+    result = SitemapResult("", salvaged=recover)
+    root: etree._Element | None = None
+    child_tag = ""
+
+    def take(events) -> bool:  # False once max_entries entries are read
+        nonlocal root, child_tag
+        for _event, el in events:
+            if root is None:
+                root = el.getroottree().getroot()
+                result.kind = _local(root.tag)
+                if result.kind not in ("urlset", "sitemapindex"):
+                    raise DiscoveryError(f"not a sitemap (root element <{result.kind}>)")
+                child_tag = "url" if result.kind == "urlset" else "sitemap"
+            if el.getparent() is not root or _local(el.tag) != child_tag:
+                continue
+            entry = _sitemap_entry(el, base_url)
+            el.clear()
+            while el.getprevious() is not None:  # read entries leave the tree: memory stays flat
+                del root[0]
+            if entry is None:
+                continue
+            if len(result.entries) >= max_entries:
+                result.cut = "entries"
+                result.cut_detail = f"over {max_entries} entries: the rest not read"
+                return False
+            result.entries.append(entry)
+        return True
+
+    size = 0
+    started = False
+    for chunk in _inflated_chunks(body):
+        if not started:
+            chunk = chunk.lstrip()
+            if not chunk:
+                continue
+            started = True
+        size += len(chunk)
+        if size > max_bytes:
+            result.cut = "too_large"
+            result.cut_detail = f"over {max_bytes} bytes of XML once inflated: the rest not read"
+            break
+        parser.feed(chunk)
+        if not take(parser.read_events()):
+            break
+    if not started:
+        raise DiscoveryError("empty document")
+    if result.cut is None:
+        last = parser.close()
+        take(parser.read_events())
+        if root is None and last is not None:
+            result.kind = _local(last.tag)
+            if result.kind not in ("urlset", "sitemapindex"):
+                raise DiscoveryError(f"not a sitemap (root element <{result.kind}>)")
+    if root is None and result.kind not in ("urlset", "sitemapindex"):
+        raise DiscoveryError(f"no sitemap read ({result.cut_detail or 'not XML'})")
+    result.kind = "urlset" if result.kind == "urlset" else "index"
+    return result
+
+
+def parse_sitemap(
+    body: bytes,
+    base_url: str,
+    *,
+    max_bytes: int = MAX_XML_BYTES,
+    max_entries: int = MAX_SITEMAP_ENTRIES,
+) -> SitemapResult:
+    """A sitemap <urlset> (with Google News publication dates) or a <sitemapindex>.
+
+    Read as a stream: gzip is inflated chunk by chunk and each entry leaves the tree once read,
+    so memory stays flat whatever the document's size. Reading stops past `max_bytes` of XML
+    or `max_entries` entries (`cut` says which; the entries read so far are returned), so
+    neither a gzip bomb nor a million <loc>s costs more than the caps. A document that is not
+    well-formed is read again in lxml's recovery mode and flagged `salvaged`.
+    """
+    try:
+        return _stream_sitemap(body, base_url, max_bytes, max_entries, recover=False)
+    except etree.XMLSyntaxError:
+        pass
+    try:
+        result = _stream_sitemap(body, base_url, max_bytes, max_entries, recover=True)
+    except etree.XMLSyntaxError as exc:
+        raise DiscoveryError(f"not XML: {exc}") from None
+    if not result.entries:
         raise DiscoveryError("malformed sitemap with no readable entries")
-    return SitemapResult("urlset" if kind == "urlset" else "index", entries, salvaged)
+    return result
 
 
 def sitemaps_from_robots(text: str, base_url: str) -> list[str]:

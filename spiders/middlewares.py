@@ -1,5 +1,8 @@
 """Downloader middlewares for polite, bounded crawling of small regional servers.
 
+- `ScopeMiddleware`: every request (redirects and meta refreshes included: Scrapy sends them
+  through `process_request` again) must stay on the source's own site and off non-public
+  addresses (`spiders.scope.CrawlScope`); others are dropped, logged and counted.
 - `BudgetMiddleware`: counts every request sent (retries and robots.txt included) and refuses
   those past the source's `max_requests`.
 - `PoliteRetryMiddleware`: Scrapy's retry, but a 429/503 waits for `Retry-After` (seconds or an
@@ -14,6 +17,9 @@
   (`pipeline.htmlcodec`), so Scrapy's own decoding cannot raise on it.
 
 Stats keys (all under pantau/):
+  offsite_dropped[/<reason>]        requests kept off another host or a non-public address
+                                    (reason: offsite, address, scheme; redirect_<reason> for
+                                    a redirect's target)
   requests, requests/<kind>         requests sent to the network (kind: article, feed, ...)
   budget/exhausted, budget/dropped  the max_requests budget ran out; requests refused after it
   retry/<status>, retry/wait_s      polite retries and the seconds waited for them
@@ -26,16 +32,21 @@ Stats keys (all under pantau/):
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import re
+from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.downloadermiddlewares.retry import RetryMiddleware, get_retry_request
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response, TextResponse
+from scrapy.utils.defer import maybe_deferred_to_future
 
+from pipeline.alerts.netguard import address_class
 from pipeline.htmlcodec import declared_label_unusable, decode_html
 from pipeline.httputil import retry_after_seconds
+from spiders.scope import CrawlScope, host_class, note_dropped
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +61,86 @@ class BudgetExceeded(IgnoreRequest):
 
 class TooLarge(IgnoreRequest):
     """The decoded body is over DOWNLOAD_MAXSIZE."""
+
+
+class OffsiteRefused(IgnoreRequest):
+    """The URL is outside the source's site or on a non-public address; counted, not fetched."""
+
+
+# --------------------------------------------------------------------------- scope
+
+
+class ScopeMiddleware:
+    """Keep a source's crawl on its own site (`spiders.scope`). Runs before robots.txt and the
+    budget (priority 45), so a hostile link costs neither a robots.txt fetch on the other host
+    nor a request of the budget. A host name is resolved (through Scrapy's caching resolver,
+    whose answer the download then reuses) and refused on a non-public address unless the
+    source's own host has that class too. Settings: PANTAU_CRAWL_SCOPE (on),
+    PANTAU_CRAWL_SCOPE_DNS (on)."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.check_dns = crawler.settings.getbool("PANTAU_CRAWL_SCOPE_DNS", True)
+        self._scope: CrawlScope | None = None
+        self._classes: dict[str, str | None] = {}  # host -> address class it resolved to
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not crawler.settings.getbool("PANTAU_CRAWL_SCOPE", True):
+            raise NotConfigured
+        return cls(crawler)
+
+    def _scope_of_spider(self) -> CrawlScope | None:
+        if self._scope is None:
+            spider = self.crawler.spider
+            scope = getattr(spider, "scope", None)
+            if scope is None and getattr(spider, "source", None) is not None:
+                scope = CrawlScope.for_source(spider.source)
+            self._scope = scope
+        return self._scope
+
+    async def process_request(self, request: Request):
+        scope = self._scope_of_spider()
+        if scope is None:  # not a source's crawl (no config): nothing to keep it to
+            return None
+        reason = scope.refusal(request.url)
+        if reason is None and self.check_dns:
+            reason = await self._resolved_refusal(request.url, scope)
+        if reason is None:
+            return None
+        redirected = request.meta.get("redirect_urls")
+        if redirected:
+            reason = f"redirect_{reason}"
+            where = f"a redirect from {redirected[-1]}"
+        else:
+            where = f"a {request.meta.get('pantau_kind') or 'request'} link"
+        note_dropped(self.crawler, request.url, reason, where)
+        raise OffsiteRefused(f"outside the source's site ({reason}): {request.url}")
+
+    async def _class_of(self, host: str) -> str | None:
+        if host not in self._classes:
+            from twisted.internet import reactor
+
+            try:
+                addr = await maybe_deferred_to_future(reactor.resolve(host))
+                self._classes[host] = address_class(ipaddress.ip_address(addr))
+            except Exception:  # unresolvable now: the download fails (and is counted) itself
+                return None
+        return self._classes[host]
+
+    async def _resolved_refusal(self, url: str, scope: CrawlScope) -> str | None:
+        """`address` when a host name in scope resolves to an address class the source's own
+        host does not have (a site's DNS pointing at 169.254.169.254 or 10.x)."""
+        host = (urlsplit(url).hostname or "").lower().rstrip(".")
+        if not host or host_class(host) is not None:  # IP literal or localhost: judged already
+            return None
+        klass = await self._class_of(host)
+        if klass is None or not scope.address_refusal(klass):
+            return None
+        home = (urlsplit(str(self.crawler.spider.source.url)).hostname or "").lower()
+        if home and host_class(home) is None and await self._class_of(home) == klass:
+            return None  # the source itself is on such an address (an intranet portal)
+        return "address"
 
 
 # --------------------------------------------------------------------------- budget

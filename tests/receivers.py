@@ -262,18 +262,18 @@ class SmtpReceiver:
 
 class Outbox:
     """The crawler's side of the outbox, for alert tests: articles, stories, matches and
-    pending alert rows written the way pipeline.storage writes them (schema from
-    pipeline.schema), so the sender is tested against the real tables."""
+    pending alert rows written the way pipeline.archive.store writes them (the schema from
+    pipeline.archive.migrations), so the sender is tested against the real tables."""
 
     def __init__(self, path: str):
         import sqlite_utils
 
-        from pipeline.schema import ensure_schema
+        from pipeline.archive.migrations import migrate
 
         self.path = path
         self.db = sqlite_utils.Database(path)
         self.db.execute("PRAGMA journal_mode = WAL")
-        ensure_schema(self.db)
+        migrate(self.db.conn)
         self._n = 0
 
     def article(

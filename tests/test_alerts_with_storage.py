@@ -1,4 +1,4 @@
-"""The sender on rows queued by the real archive code (pipeline.storage), with real seed text."""
+"""The sender on rows queued by the real archive code (pipeline.archive.store) and seed text."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from pathlib import Path
 from pipeline.alerts.outbox import list_alerts
 from pipeline.alerts.policy import RetryPolicy
 from pipeline.alerts.sender import deliver_due
+from pipeline.archive.store import Archive
 from pipeline.config import PantauConfig, Subscription, Topic
 from pipeline.models import ExtractedArticle, TopicMatch
-from pipeline.storage import Archive
 from tests.receivers import WebhookReceiver, verify_standard_webhook
 
 SEEDS = Path(__file__).parent / "data" / "seeds"

@@ -13,7 +13,8 @@ import pytest
 
 from pantau.cli import DEMO_DB, build_parser, resolve_db
 from pantau.search import parse_since
-from pipeline.storage import open_db, record_words
+from pipeline.archive.store import open_db
+from pipeline.archive.upkeep import record_words
 from tests.conftest import run_pantau
 from tests.test_config import SOURCES, SUBS, TOPICS, write_config
 

@@ -25,9 +25,9 @@ import pytest
 import yaml
 
 from pantau.status import source_health
+from pipeline.archive.store import Archive, open_db
 from pipeline.config import PantauConfig, Source
 from pipeline.scrapy_pipeline import summarise_stats
-from pipeline.storage import Archive, open_db
 from tests.conftest import corpus_file, run_pantau
 
 HTML = "text/html; charset=utf-8"

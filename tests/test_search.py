@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 
 from pantau.search import exact_words_fts, search_archive
-from pipeline.query import parse_query
-from pipeline.storage import (
-    open_db,
+from pipeline.archive.store import open_db
+from pipeline.archive.upkeep import (
     record_missing_words,
     record_words,
     tidy_fts_index,
     words_recorded_from,
 )
+from pipeline.query import parse_query
 
 WORDS = (
     "pemerintah daerah pelayanan publik bupati gubernur banjir longsor pilkada vaksin warga "
@@ -175,7 +175,7 @@ def test_an_archive_from_before_the_blocks_gets_them_on_open(tmp_path):
     want = conn.execute("SELECT * FROM article_date_blocks ORDER BY block").fetchall()
     conn.executescript(
         "DROP TRIGGER articles_date_block_ai; DROP TRIGGER articles_date_block_au; "
-        "DROP TABLE article_date_blocks;"
+        "DROP TABLE article_date_blocks; PRAGMA user_version = 1;"  # as 0.1 stamped it
     )
     conn.close()
     reopened = open_db(db_path).conn
@@ -252,8 +252,8 @@ def test_an_archive_from_before_the_vocabulary_searches_by_prefix_until_filled(t
 
 
 def test_a_new_archive_records_words_as_articles_are_stored(tmp_path):
+    from pipeline.archive.store import Archive
     from pipeline.models import ExtractedArticle
-    from pipeline.storage import Archive
 
     archive = Archive(tmp_path / "a.db")
     art = ExtractedArticle(
@@ -272,7 +272,9 @@ def test_opening_an_archive_without_a_word_list_starts_one_and_marks_it_unfilled
     db_path = tmp_path / "a.db"
     conn = build_archive(db_path, 11)
     top = conn.execute("SELECT MAX(id) FROM articles").fetchone()[0]
-    conn.executescript("DROP TABLE article_words; DROP TABLE archive_meta;")
+    conn.executescript(  # and the version every release before numbered migrations stamped
+        "DROP TABLE article_words; DROP TABLE archive_meta; PRAGMA user_version = 1;"
+    )
     conn.close()
     reopened = open_db(db_path).conn
     assert words_recorded_from(reopened) == top + 1

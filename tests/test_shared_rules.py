@@ -13,7 +13,7 @@ from pantau.cli import build_parser
 from pantau.errors import EXIT_LOCKED, EXIT_OK
 from pantau.lock import RunLock
 from pipeline.alerts import slack, webhook
-from pipeline.storage import Archive, body_hash
+from pipeline.archive.store import Archive, body_hash
 from pipeline.timestamps import utc_z
 from spiders.incremental import ArchiveState
 from tests.conftest import ROOT

@@ -7,9 +7,9 @@ import sqlite3
 
 import pytest
 
+from pipeline.archive.store import Archive
 from pipeline.config import PantauConfig, Subscription, Topic
 from pipeline.models import ExtractedArticle, TopicMatch
-from pipeline.storage import Archive
 
 SEED_003 = "003_86b1aa17d938dc51.txt"
 SEED_000 = "000_142c9fa3561fec24.txt"
@@ -244,7 +244,7 @@ def test_matches_and_fts(archive, seed_texts):
 
 
 def test_pages_keep_compressed_raw_html(archive):
-    from pipeline.storage import decompress
+    from pipeline.archive.store import decompress
 
     html = b"<html><body><p>Revolusi mental ASN</p></body></html>" * 50
     archive.store_page(

@@ -20,28 +20,49 @@ class UnsafeURL(Exception):
     """The URL is not one Pantau will POST to; the alert goes to dead-letter."""
 
 
-def _is_private(addr: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+# Cloud metadata services (AWS, GCP, Azure, OpenStack share the IPv4 one; AWS's IPv6 one).
+METADATA_ADDRESSES = frozenset(
+    {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
+)
+_CGNAT = ipaddress.ip_network("100.64.0.0/10")
+
+
+def address_class(addr: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
+    """`public`, or which kind of non-public address `addr` is: metadata, loopback, 6to4,
+    site-local, unspecified, cgnat, link-local, multicast, private or reserved. The one home
+    of this question: the alert URL guard and the crawler's scope (spiders/scope.py) ask it."""
+    if addr in METADATA_ADDRESSES:
+        return "metadata"
     if isinstance(addr, ipaddress.IPv6Address):
         if addr.ipv4_mapped is not None:
-            addr = addr.ipv4_mapped
-        elif addr.sixtofour is not None:
+            return address_class(addr.ipv4_mapped)
+        if addr.sixtofour is not None:
             # 6to4 (2002::/16) reaches the IPv4 address it embeds through a relay, so it is as
             # public as that address: 2002:a9fe:a9fe:: is the metadata address. Python calls
             # the whole prefix global; loopback is not "this machine" through a relay.
-            return not addr.sixtofour.is_global
-        elif addr.is_site_local:  # fec0::/10: deprecated, yet still routed inside some sites
-            return True
+            return "public" if addr.sixtofour.is_global else "6to4"
+        if addr.is_site_local:  # fec0::/10: deprecated, yet still routed inside some sites
+            return "site-local"
     if addr.is_loopback:
-        return False
-    return (
-        addr.is_private
-        or addr.is_loopback
-        or addr.is_link_local
-        or addr.is_multicast
-        or addr.is_reserved
-        or addr.is_unspecified
-        or not addr.is_global
-    )
+        return "loopback"
+    if addr.is_unspecified:
+        return "unspecified"
+    if isinstance(addr, ipaddress.IPv4Address) and addr in _CGNAT:
+        return "cgnat"
+    if addr.is_link_local:
+        return "link-local"
+    if addr.is_multicast:
+        return "multicast"
+    if addr.is_private:
+        return "private"
+    if addr.is_reserved or not addr.is_global:
+        return "reserved"
+    return "public"
+
+
+def _is_private(addr: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Refused for alerts: every non-public class but loopback (the operator's own machine)."""
+    return address_class(addr) not in ("public", "loopback")
 
 
 def describe(url: str) -> str:

@@ -1,7 +1,8 @@
 """The sender's side of the `alerts` table: reading, claiming and recording, in tiny transactions.
 
 Each write is one `BEGIN IMMEDIATE` transaction of a few rows (busy_timeout absorbs a crawler
-writing at the same time) and none is ever open while a message is on the wire.
+writing at the same time) and none is ever open while a message is on the wire. The decisions
+are here; the statements are the archive's (pipeline/archive/outbox.py).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from typing import Literal
 
 from pipeline.alerts import webhook
 from pipeline.alerts.payload import AlertItem
+from pipeline.archive import outbox as rows
+from pipeline.archive.db import transaction
 from pipeline.config import Subscription
 from pipeline.timestamps import utc_z
 
@@ -26,36 +29,6 @@ def parse_ts(value: str | None) -> datetime | None:
     except ValueError:
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def connect(db_path: str) -> sqlite3.Connection:
-    conn = sqlite3.connect(db_path, timeout=30, isolation_level=None, check_same_thread=False)
-    conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA busy_timeout = 30000")
-    return conn
-
-
-class Tx:
-    """A short `BEGIN IMMEDIATE` write transaction: commit on success, roll back on error."""
-
-    def __init__(self, conn: sqlite3.Connection):
-        self.conn = conn
-
-    def __enter__(self) -> sqlite3.Connection:
-        self.conn.execute("BEGIN IMMEDIATE")
-        return self.conn
-
-    def __exit__(self, exc_type: object, *_: object) -> None:
-        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
-
-
-def has_table(conn: sqlite3.Connection, name: str) -> bool:
-    return (
-        conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,)
-        ).fetchone()
-        is not None
-    )
 
 
 UnitKind = Literal["instant", "list", "digest"]
@@ -83,26 +56,13 @@ def list_alerts(db_path: str, status: str | None = None) -> list[dict]:
     """The outbox, oldest first, with each alert's article title and URL."""
     if not Path(db_path).exists():
         return []
-    conn = connect(db_path)
+    conn = rows.open_outbox(db_path)
     try:
-        if not has_table(conn, "alerts"):
+        if not rows.has_table(conn, "alerts"):
             return []
-        sql = (
-            "SELECT al.*, a.title AS title, a.url AS url FROM alerts al "
-            "LEFT JOIN articles a ON a.id = al.article_id"
-        )
-        args: list[str] = []
-        if status:
-            sql += " WHERE al.status = ?"
-            args.append(status)
-        sql += " ORDER BY al.id"
-        return [dict(r) for r in conn.execute(sql, args)]
+        return rows.alerts_with_articles(conn, status)
     finally:
         conn.close()
-
-
-def _marks(ids: list[int]) -> str:
-    return ",".join("?" * len(ids))
 
 
 def claim(
@@ -120,15 +80,10 @@ def claim(
     pinned (delivery_id) so its retry carries the same set under the same webhook-id.
     """
     ids = [it.alert_id for it in unit.items]
-    with Tx(conn):
-        rows = conn.execute(
-            f"SELECT id, status, next_attempt_at, lease_until FROM alerts "
-            f"WHERE id IN ({_marks(ids)})",
-            ids,
-        ).fetchall()
+    with transaction(conn):
         free = {
             r["id"]
-            for r in rows
+            for r in rows.claim_states(conn, ids)
             if r["status"] == "pending"
             and (parse_ts(r["next_attempt_at"]) or now) <= now
             and (ignore_leases or (parse_ts(r["lease_until"]) or now) <= now)
@@ -138,17 +93,10 @@ def claim(
             return None
         unit = Unit(sub=unit.sub, kind=unit.kind, items=items, pinned=unit.pinned)
         claimed = [it.alert_id for it in items]
-        lease = utc_z(now + timedelta(seconds=lease_seconds))
-        conn.execute(
-            f"UPDATE alerts SET lease_until = ? WHERE id IN ({_marks(claimed)})",
-            [lease, *claimed],
-        )
+        rows.lease(conn, claimed, utc_z(now + timedelta(seconds=lease_seconds)))
         if unit.kind == "digest" and not unit.pinned:
             msg_id = unit.message_id
-            conn.execute(
-                f"UPDATE alerts SET delivery_id = ? WHERE id IN ({_marks(claimed)})",
-                [msg_id, *claimed],
-            )
+            rows.pin_delivery(conn, claimed, msg_id)
             for it in items:
                 it.delivery_id = msg_id
             unit.pinned = True
@@ -158,19 +106,10 @@ def claim(
 def record_sent(conn: sqlite3.Connection, unit: Unit, now: datetime) -> None:
     """The receiver accepted: mark every row of the unit sent (and the digest period)."""
     ids = [it.alert_id for it in unit.items]
-    with Tx(conn):
-        conn.execute(
-            "UPDATE alerts SET status = 'sent', sent_at = ?, attempts = attempts + 1, "
-            "last_error = NULL, lease_until = NULL, delivery_id = ? "
-            f"WHERE id IN ({_marks(ids)}) AND status = 'pending'",
-            [utc_z(now), unit.message_id, *ids],
-        )
+    with transaction(conn):
+        rows.mark_sent(conn, ids, utc_z(now), unit.message_id)
         if unit.kind == "digest":
-            conn.execute(
-                "INSERT INTO digest_state(subscription, last_sent_at) VALUES (?, ?) "
-                "ON CONFLICT(subscription) DO UPDATE SET last_sent_at = excluded.last_sent_at",
-                (unit.sub.name, utc_z(now)),
-            )
+            rows.mark_digest_sent(conn, unit.sub.name, utc_z(now))
 
 
 def record_failure(
@@ -178,29 +117,16 @@ def record_failure(
 ) -> None:
     """Count the round; `next_attempt_at` None means dead-letter."""
     ids = [it.alert_id for it in unit.items]
-    with Tx(conn):
+    with transaction(conn):
         if next_attempt_at is None:
-            conn.execute(
-                "UPDATE alerts SET status = 'dead', attempts = attempts + 1, last_error = ?, "
-                f"next_attempt_at = NULL, lease_until = NULL WHERE id IN ({_marks(ids)}) AND status = 'pending'",
-                [error, *ids],
-            )
+            rows.mark_dead(conn, ids, error)
         else:
-            conn.execute(
-                "UPDATE alerts SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, "
-                "lease_until = NULL "
-                f"WHERE id IN ({_marks(ids)}) AND status = 'pending'",
-                [error, utc_z(next_attempt_at), *ids],
-            )
+            rows.mark_failed_attempt(conn, ids, error, utc_z(next_attempt_at))
 
 
 def defer(conn: sqlite3.Connection, unit: Unit, next_attempt_at: datetime) -> None:
     """Nothing was sent (the receiver asked for a long pause): release the claim, due again at
     `next_attempt_at`, with no attempt counted."""
     ids = [it.alert_id for it in unit.items]
-    with Tx(conn):
-        conn.execute(
-            "UPDATE alerts SET next_attempt_at = ?, lease_until = NULL "
-            f"WHERE id IN ({_marks(ids)}) AND status = 'pending'",
-            [utc_z(next_attempt_at), *ids],
-        )
+    with transaction(conn):
+        rows.release(conn, ids, utc_z(next_attempt_at))

@@ -11,6 +11,8 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
+from pipeline.archive import outbox
+
 SNIPPET_FALLBACK_CHARS = 280
 
 
@@ -57,11 +59,7 @@ def _pick_article_id(conn: sqlite3.Connection, row: sqlite3.Row) -> int | None:
         return int(row["article_id"])
     if row["story_id"] is None:
         return None
-    found = conn.execute(
-        "SELECT id FROM articles WHERE story_id = ? ORDER BY first_seen_at, id LIMIT 1",
-        (row["story_id"],),
-    ).fetchone()
-    return int(found[0]) if found else None
+    return outbox.first_article_of_story(conn, row["story_id"])
 
 
 def article_object(
@@ -70,11 +68,7 @@ def article_object(
     """The spec's `data.article` object: url, title, source, ..., snippet, matched_terms."""
     art = None
     if article_id is not None:
-        art = conn.execute(
-            "SELECT a.*, s.region AS source_region FROM articles a "
-            "LEFT JOIN sources s ON s.name = a.source WHERE a.id = ?",
-            (article_id,),
-        ).fetchone()
+        art = outbox.article_with_source(conn, article_id)
     if art is None:
         return {
             "url": None,
@@ -87,9 +81,7 @@ def article_object(
             "snippet": None,
             "matched_terms": [],
         }
-    matches = conn.execute(
-        "SELECT topic, snippet, matched_terms FROM matches WHERE article_id = ?", (article_id,)
-    ).fetchall()
+    matches = outbox.article_matches(conn, article_id)
     # The alert's own topics first, in their order; other matches of the article after them.
     order = {t: i for i, t in enumerate(topics)}
     matches = sorted(matches, key=lambda m: (order.get(m["topic"], len(order)), m["topic"]))
@@ -126,11 +118,7 @@ def also_published_by(
     """Other copies of the same story (syndicated or re-published), oldest first."""
     if story_id is None:
         return []
-    rows = conn.execute(
-        "SELECT source, url FROM articles WHERE story_id = ? AND id IS NOT ? "
-        "ORDER BY first_seen_at, id",
-        (story_id, article_id),
-    ).fetchall()
+    rows = outbox.other_copies(conn, story_id, article_id)
     return [{"source": r["source"], "url": r["url"]} for r in rows]
 
 

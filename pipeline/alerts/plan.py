@@ -18,6 +18,7 @@ from pipeline.alerts import slack
 from pipeline.alerts.outbox import Unit, parse_ts
 from pipeline.alerts.payload import AlertItem, load_item
 from pipeline.alerts.policy import RetryPolicy
+from pipeline.archive import outbox
 from pipeline.config import PantauConfig, Subscription
 
 log = logging.getLogger("pantau.alerts")
@@ -62,10 +63,7 @@ def _digest_due(
 ) -> bool:
     """Due at digest_due_at() (from the last digest and the oldest pending alert), and no
     failed attempt is still backing off."""
-    row = conn.execute(
-        "SELECT last_sent_at FROM digest_state WHERE subscription = ?", (sub.name,)
-    ).fetchone()
-    last = parse_ts(row["last_sent_at"]) if row else None
+    last = parse_ts(outbox.last_digest_at(conn, sub.name))
     created = [c for c in (parse_ts(it.created_at) for it in items) if c is not None]
     if now < digest_due_at(sub, last, min(created) if created else now):
         return False
@@ -91,7 +89,7 @@ def make_plan(
         for name in only:
             if name not in subs:
                 plan.errors.append(f"unknown subscription {name!r}")
-    rows = conn.execute("SELECT * FROM alerts WHERE status = 'pending' ORDER BY id").fetchall()
+    rows = outbox.pending_alerts(conn)
     by_sub: dict[str, list[sqlite3.Row]] = {}
     for r in rows:
         by_sub.setdefault(r["subscription"], []).append(r)

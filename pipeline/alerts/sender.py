@@ -37,6 +37,7 @@ from pipeline.alerts.payload import AlertItem
 from pipeline.alerts.plan import make_plan
 from pipeline.alerts.policy import RetryPolicy
 from pipeline.alerts.transport import USER_AGENT, Outcome
+from pipeline.archive.outbox import has_table, open_outbox
 from pipeline.config import PantauConfig, Subscription
 
 __all__ = [
@@ -235,7 +236,7 @@ class _Deliverer:
         )
 
     def run(self, units: list[Unit]) -> None:
-        conn = outbox.connect(self.db_path)
+        conn = open_outbox(self.db_path)
         timeout = httpx.Timeout(self.policy.read_timeout, connect=self.policy.connect_timeout)
         try:
             with httpx.Client(timeout=timeout, follow_redirects=False) as client:
@@ -295,9 +296,9 @@ def deliver_due(
     def clock() -> datetime:
         return now if now is not None else datetime.now(UTC)
 
-    conn = outbox.connect(db_path)
+    conn = open_outbox(db_path)
     try:
-        if not outbox.has_table(conn, "alerts"):
+        if not has_table(conn, "alerts"):
             return report
         plan = make_plan(conn, config, policy, clock(), only)
     finally:

@@ -1,14 +1,11 @@
-"""The archive's tables, created and migrated by code.
+"""The archive's tables, as a new archive gets them (pipeline/archive/migrations.py makes them).
 
 Names here are a public contract (docs/schema.md, ../shared/spec/interface.md section 5):
-analysts' queries depend on them. Add columns freely; never rename or drop one.
+analysts' queries depend on them. Add columns freely (and a migration that adds them to
+existing archives); never rename or drop one.
 """
 
 from __future__ import annotations
-
-import sqlite_utils
-
-SCHEMA_VERSION = 1
 
 TABLES: dict[str, dict] = {
     "sources": dict(
@@ -218,52 +215,6 @@ DATE_BLOCK_DDL = [
 ]
 
 
-def ensure_schema(db: sqlite_utils.Database) -> None:
-    """Create missing tables, columns and indexes; safe to call on every open."""
-    _ensure_article_words(db)
-    for name, spec in TABLES.items():
-        table = db.table(name)
-        if not table.exists():
-            table.create(
-                spec["columns"],
-                pk=spec["pk"],
-                foreign_keys=spec.get("foreign_keys"),
-                not_null=spec.get("not_null"),
-            )
-        else:
-            existing = set(table.columns_dict)
-            for col, typ in spec["columns"].items():
-                if col not in existing:
-                    table.add_column(col, typ)
-    for table_name, cols, unique, _ in INDEXES:
-        db.table(table_name).create_index(cols, unique=unique, if_not_exists=True)
-    for ddl in RAW_DDL:
-        db.execute(ddl)
-    _ensure_date_blocks(db)
-    if not db.table("articles_fts").exists():
-        db.table("articles").enable_fts(
-            ["title", "text"], create_triggers=True, tokenize="unicode61 remove_diacritics 2"
-        )
-    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-
-
-def _ensure_date_blocks(db: sqlite_utils.Database) -> None:
-    """Create the search's date blocks; an archive from before them gets them filled once."""
-    existed = db.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = 'articles_date_block_ai'"
-    ).fetchone()
-    for ddl in DATE_BLOCK_DDL:
-        db.execute(ddl)
-    if not existed:
-        db.execute(
-            "INSERT INTO article_date_blocks(block, max_date) "
-            f"SELECT id >> {DATE_BLOCK_BITS}, MAX({SORT_DATE_SQL.format(t='')}) FROM articles "
-            "WHERE true GROUP BY 1 "
-            "ON CONFLICT(block) DO UPDATE SET max_date = MAX(max_date, excluded.max_date)"
-        )
-        db.conn.commit()
-
-
 # Every distinct word (FTS5 token) of the archive's titles and texts, so a search can turn a
 # stem's prefix query ("pemerintah"*, which makes FTS5 read every posting of every word with
 # that prefix) into the few exact words the archive holds. Words of articles below
@@ -272,15 +223,24 @@ def _ensure_date_blocks(db: sqlite_utils.Database) -> None:
 WORDS_FROM_KEY = "article_words_from"
 
 
-def _ensure_article_words(db: sqlite_utils.Database) -> None:
-    if db.table("article_words").exists():
-        return
-    db.execute("CREATE TABLE IF NOT EXISTS article_words (word TEXT PRIMARY KEY) WITHOUT ROWID")
-    db.execute("CREATE TABLE IF NOT EXISTS archive_meta (key TEXT PRIMARY KEY, value TEXT)")
-    start = 0
-    if db.table("articles").exists():
-        start = (db.execute("SELECT MAX(id) FROM articles").fetchone()[0] or -1) + 1
-    db.execute(
-        "INSERT OR IGNORE INTO archive_meta(key, value) VALUES (?, ?)", (WORDS_FROM_KEY, start)
-    )
-    db.conn.commit()
+# The frontier (issue 14): every article URL discovery decided to fetch, until it is stored or
+# given up, and the site's own modification date for it (Atom <updated>, RSS atom:updated,
+# sitemap <lastmod>) as last seen, so an edit is found by comparing the site's dates with each
+# other, never with our clock. Written by pipeline/archive/frontier.py, read by
+# spiders/incremental.py; created by migration 4 (pipeline/archive/migrations.py).
+FRONTIER_COLUMNS: dict[str, str] = {
+    "url": "TEXT PRIMARY KEY",  # canonical URL of the article link
+    "source": "TEXT",
+    "discovered_url": "TEXT",  # the link as found
+    "discovered_via": "TEXT",  # feed | sitemap | listing | search | home | redirect
+    "listed_date": "TEXT",  # the date the discovery path gave
+    "site_date": "TEXT",  # the newest modification date the site gave (updated/lastmod)
+    "status": "TEXT NOT NULL DEFAULT 'owed'",  # owed | done | gave-up
+    "attempts": "INTEGER NOT NULL DEFAULT 0",  # failed fetches since it became owed
+    "first_seen_at": "TEXT",
+    "last_attempt_at": "TEXT",
+    "next_attempt_at": "TEXT",  # an owed URL is not fetched before this (backoff)
+    "last_error": "TEXT",  # http_503, network, too_large, blocked, temporary redirect ...
+    "reason": "TEXT",  # how it was resolved, or why it was given up, in words
+    "resolved_at": "TEXT",
+}

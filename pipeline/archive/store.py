@@ -1,4 +1,4 @@
-"""The SQLite archive: one row per article, copies tied into stories, alerts queued atomically.
+"""The write side of the archive: one row per article, copies tied into stories, alerts queued.
 
 Every article is stored, matched and its alerts queued in ONE write transaction, so a crash at
 any moment leaves either all of it or none of it: a re-run then finds the article unknown and
@@ -10,146 +10,25 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import logging
-import sqlite3
 import zlib
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlite_utils
 
-from pipeline import dedup, schema, textnorm
+from pipeline import dedup
+from pipeline.archive.db import connect, transaction
+from pipeline.archive.upkeep import record_words
 from pipeline.canonical import canonicalize_url
 from pipeline.config import PantauConfig, Source, Subscription
 from pipeline.models import ExtractedArticle, TopicMatch
-from pipeline.schema import ensure_schema
 from pipeline.timestamps import utc_z
-
-log = logging.getLogger("pantau")
 
 
 def open_db(path: str | Path) -> sqlite_utils.Database:
-    """Open (creating folder, file and schema) the archive in WAL mode with foreign keys on."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
-    db = sqlite_utils.Database(conn)
-    db.execute("PRAGMA busy_timeout = 30000")
-    db.execute("PRAGMA journal_mode = WAL")
-    db.execute("PRAGMA synchronous = NORMAL")
-    db.execute("PRAGMA foreign_keys = ON")
-    ensure_schema(db)
-    return db
-
-
-def record_words(conn: sqlite3.Connection, *texts: str | None) -> None:
-    """Add the words of these texts to `article_words` (the tokens FTS5 indexes)."""
-    words: set[str] = set()
-    for t in texts:
-        if t:
-            words.update(textnorm.token_norms(textnorm.nfc(t)))
-    conn.executemany("INSERT OR IGNORE INTO article_words(word) VALUES (?)", [(w,) for w in words])
-
-
-def words_recorded_from(conn: sqlite3.Connection) -> int:
-    """Articles with ids from here up have their words in `article_words` (0: all do)."""
-    row = conn.execute(
-        "SELECT value FROM archive_meta WHERE key = ?", (schema.WORDS_FROM_KEY,)
-    ).fetchone()
-    start = int(row[0]) if row else 0
-    if start <= 1:
-        return 0
-    first = conn.execute("SELECT MIN(id) FROM articles").fetchone()[0]
-    return 0 if first is None or first >= start else start
-
-
-def record_missing_words(conn: sqlite3.Connection, budget: int = 20_000) -> int:
-    """Record the words of up to `budget` older articles not yet in `article_words` (an
-    archive from before the table), newest first; returns how many articles it read."""
-    start = words_recorded_from(conn)
-    if start == 0:
-        return 0
-    row = conn.execute(  # the batch: the `budget` articles just below `start`
-        "SELECT id FROM articles WHERE id < ? ORDER BY id DESC LIMIT 1 OFFSET ?",
-        (start, budget - 1),
-    ).fetchone()
-    lo = row[0] if row else 0
-    if conn.in_transaction:
-        conn.commit()
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        n = 0
-        for title, text in conn.execute(
-            "SELECT title, text FROM articles WHERE id >= ? AND id < ?", (lo, start)
-        ).fetchall():
-            record_words(conn, title, text)
-            n += 1
-        conn.execute("UPDATE archive_meta SET value = ? WHERE key = ?", (lo, schema.WORDS_FROM_KEY))
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
-    return n
-
-
-def tidy_archive(db_path: str | Path) -> None:
-    """After a run's writes (and its alerts): keep search quick. Merges the full-text index's
-    segments and records the words of older articles, a bounded amount each time; a busy or
-    full disk only logs, since the run's work is already saved."""
-    db = open_db(db_path)
-    try:
-        pages = tidy_fts_index(db.conn)
-        log.debug("full-text index: merged about %d pages", pages)
-        older = record_missing_words(db.conn)
-        if older:
-            log.info("search vocabulary: recorded the words of %d older articles", older)
-    except sqlite3.OperationalError as exc:
-        log.warning("full-text index not tidied: %s", exc)
-    finally:
-        db.conn.close()
-
-
-FTS_MERGE_PAGES = 500  # pages per FTS5 'merge' step
-FTS_TIDY_BUDGET = 40_000  # pages (about 160 MB) of merging per run at most
-
-
-def tidy_fts_index(conn: sqlite3.Connection, budget_pages: int = FTS_TIDY_BUDGET) -> int:
-    """Merge the full-text index's segments, a bounded amount per call; returns pages merged.
-
-    Every commit adds a segment to articles_fts and FTS5 merges only when four pile up on a
-    level, so a live archive carries twenty or more; every term lookup of a query is paid once
-    per segment (and a prefix term, used until `article_words` is filled, reads every posting
-    in each). Run after each crawl: with usermerge 2, any two segments of a level merge, and an
-    unfinished merge resumes next time.
-    """
-    conn.execute("INSERT INTO articles_fts(articles_fts, rank) VALUES('usermerge', 2)")
-    merged = 0
-    while merged < budget_pages:
-        before = conn.total_changes
-        conn.execute(
-            "INSERT INTO articles_fts(articles_fts, rank) VALUES('merge', ?)", (FTS_MERGE_PAGES,)
-        )
-        conn.commit()
-        if conn.total_changes - before < 2:  # FTS5's own signal: nothing left to merge
-            break
-        merged += FTS_MERGE_PAGES
-    return merged
-
-
-@contextmanager
-def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
-    """BEGIN IMMEDIATE ... COMMIT: take the write lock up front so concurrent writers queue."""
-    db.conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield db
-    except BaseException:
-        if db.conn.in_transaction:
-            db.conn.execute("ROLLBACK")
-        raise
-    else:
-        db.conn.execute("COMMIT")
+    """The archive opened read-write (`archive.db.connect`), as a sqlite_utils Database."""
+    return sqlite_utils.Database(connect(path))
 
 
 def compress(body: bytes) -> bytes:
@@ -172,6 +51,14 @@ def webhook_id(subscription: str, story_id: int, kind: str, article_id: int, cha
         key += f"\x00{chash}"
     digest = hashlib.sha256(key.encode()).digest()
     return "msg_" + base64.b32encode(digest).decode().lower().rstrip("=")[:27]
+
+
+def _seen_urls(art: ExtractedArticle, fetched_url: str) -> set[str]:
+    """Every URL the article was met under, canonical forms included; sets `art.url` to its
+    canonical URL."""
+    art.url = canonicalize_url(art.url)
+    seen = {art.url, canonicalize_url(fetched_url), fetched_url}
+    return seen | {canonicalize_url(u) for u in art.alternate_urls}
 
 
 @dataclass
@@ -199,7 +86,7 @@ class Archive:
     # -- sources and pages -------------------------------------------------------------
 
     def sync_sources(self, sources: Iterable[Source]) -> None:
-        with write_transaction(self.db):
+        with transaction(self.db):
             for s in sources:
                 self.db.execute(
                     "INSERT INTO sources(name, url, region, template, enabled) VALUES (?,?,?,?,?) "
@@ -443,78 +330,96 @@ class Archive:
         """Store one article, its matches and the alerts it owes, in one transaction."""
         now = now or utc_z()
         chash = dedup.content_hash(art.text)
-        canonical = canonicalize_url(art.url)
-        art.url = canonical
-        seen_urls = {canonical, canonicalize_url(fetched_url), fetched_url}
-        seen_urls |= {canonicalize_url(u) for u in art.alternate_urls}
-        with write_transaction(self.db):
-            article_id = self._find_by_url([canonical, *sorted(seen_urls - {canonical})])
-            if article_id is not None:
-                row = self.db.execute(
-                    "SELECT content_hash, story_id, url FROM articles WHERE id = ?", (article_id,)
-                ).fetchone()
-                old_hash, story_id, stored_url = row
-                self._add_aliases(article_id, seen_urls, stored_url, now)
-                if old_hash == chash:
-                    self.db.execute(
-                        "UPDATE articles SET last_seen_at = ? WHERE id = ?", (now, article_id)
-                    )
-                    return StoreResult(article_id, story_id, "unchanged", chash)
-                self._update_article(article_id, art, chash, now)
-                self._index_signature(article_id, dedup.signature(art.text))
-                status = "updated"
-            else:
-                same = self.db.execute(
-                    # "+source": the content_hash index must drive this lookup; the planner's
-                    # pick of (source, published_at) scans a whole source (slow at 1M rows)
-                    "SELECT id, story_id, url FROM articles WHERE content_hash = ? "
-                    "AND +source = ? LIMIT 1",
-                    (chash, source),
-                ).fetchone()
-                if same:
-                    article_id, story_id, stored_url = same
-                    self._add_aliases(article_id, seen_urls, stored_url, now)
-                    self.db.execute(
-                        "UPDATE articles SET last_seen_at = ? WHERE id = ?", (now, article_id)
-                    )
-                    return StoreResult(article_id, story_id, "alias", chash)
-                sig = dedup.signature(art.text)
-                near = self._near_duplicate_story(sig)
-                exact = self.db.execute(
-                    "SELECT story_id FROM articles WHERE content_hash = ? LIMIT 1", (chash,)
-                ).fetchone()
-                if exact:
-                    story_id, status = exact[0], "copy"
-                elif near:
-                    story_id, status = near[0], "copy"
-                else:
-                    story_id, status = self._new_story(art.title, now), "new"
-                article_id = self._insert_article(
-                    art,
-                    source=source,
-                    story_id=story_id,
-                    chash=chash,
-                    fetched_url=fetched_url,
-                    now=now,
-                )
-                self._add_aliases(article_id, seen_urls, canonical, now)
-                self._index_signature(article_id, sig)
-            result = StoreResult(article_id, story_id, status, chash, matches=matches)
-            self._record_matches(article_id, matches, chash, now)
+        seen_urls = _seen_urls(art, fetched_url)  # art.url becomes the canonical URL
+        with transaction(self.db):
+            result = self._place(art, source, fetched_url, seen_urls, chash, now)
+            if result.status in ("unchanged", "alias"):
+                return result  # nothing new to match or alert on
+            result.matches = matches
+            self._record_matches(result.article_id, matches, chash, now)
             if config is not None and matches:
                 result.alerts_queued = self._queue_alerts(
-                    config,
-                    art,
-                    source,
-                    article_id,
-                    story_id,
-                    status,
-                    chash,
-                    matches,
-                    now,
-                    queue_updates=queue_updates,
+                    config, art, source, result, now, queue_updates=queue_updates
                 )
             return result
+
+    def _place(
+        self,
+        art: ExtractedArticle,
+        source: str,
+        fetched_url: str,
+        seen_urls: set[str],
+        chash: str,
+        now: str,
+    ) -> StoreResult:
+        """Where the article goes: a known URL (unchanged or updated), the same text under
+        another URL of the source (alias), or a new row (of a new story, or a copy)."""
+        known = self._find_by_url([art.url, *sorted(seen_urls - {art.url})])
+        if known is not None:
+            return self._revisit(known, art, seen_urls, chash, now)
+        same = self.db.execute(
+            # "+source": the content_hash index must drive this lookup; the planner's
+            # pick of (source, published_at) scans a whole source (slow at 1M rows)
+            "SELECT id, story_id, url FROM articles WHERE content_hash = ? AND +source = ? LIMIT 1",
+            (chash, source),
+        ).fetchone()
+        if same:
+            article_id, story_id, stored_url = same
+            self._add_aliases(article_id, seen_urls, stored_url, now)
+            self._touch(article_id, now)
+            return StoreResult(article_id, story_id, "alias", chash)
+        return self._add(art, source, fetched_url, seen_urls, chash, now)
+
+    def _revisit(
+        self, article_id: int, art: ExtractedArticle, seen_urls: set[str], chash: str, now: str
+    ) -> StoreResult:
+        """A known article seen again: new URLs become aliases; a changed text, a revision."""
+        old_hash, story_id, stored_url = self.db.execute(
+            "SELECT content_hash, story_id, url FROM articles WHERE id = ?", (article_id,)
+        ).fetchone()
+        self._add_aliases(article_id, seen_urls, stored_url, now)
+        if old_hash == chash:
+            self._touch(article_id, now)
+            return StoreResult(article_id, story_id, "unchanged", chash)
+        self._update_article(article_id, art, chash, now)
+        self._index_signature(article_id, dedup.signature(art.text))
+        return StoreResult(article_id, story_id, "updated", chash)
+
+    def _touch(self, article_id: int, now: str) -> None:
+        self.db.execute("UPDATE articles SET last_seen_at = ? WHERE id = ?", (now, article_id))
+
+    def _add(
+        self,
+        art: ExtractedArticle,
+        source: str,
+        fetched_url: str,
+        seen_urls: set[str],
+        chash: str,
+        now: str,
+    ) -> StoreResult:
+        """A new article row, in the story of an exact or near copy, else in a new story."""
+        sig = dedup.signature(art.text)
+        story_id, status = self._story_for(art.title, sig, chash, now)
+        article_id = self._insert_article(
+            art, source=source, story_id=story_id, chash=chash, fetched_url=fetched_url, now=now
+        )
+        self._add_aliases(article_id, seen_urls, art.url, now)
+        self._index_signature(article_id, sig)
+        return StoreResult(article_id, story_id, status, chash)
+
+    def _story_for(
+        self, title: str | None, sig: dedup.Signature | None, chash: str, now: str
+    ) -> tuple[int, str]:
+        """(story_id, "copy") of the same or a nearly the same text; else a new story, "new"."""
+        near = self._near_duplicate_story(sig)
+        exact = self.db.execute(
+            "SELECT story_id FROM articles WHERE content_hash = ? LIMIT 1", (chash,)
+        ).fetchone()
+        if exact:
+            return exact[0], "copy"
+        if near:
+            return near[0], "copy"
+        return self._new_story(title, now), "new"
 
     def _record_matches(
         self, article_id: int, matches: list[TopicMatch], chash: str, now: str
@@ -548,16 +453,16 @@ class Archive:
         config: PantauConfig,
         art: ExtractedArticle,
         source: str,
-        article_id: int,
-        story_id: int,
-        status: str,
-        chash: str,
-        matches: list[TopicMatch],
+        result: StoreResult,
         now: str,
         *,
         queue_updates: bool,
     ) -> int:
-        topics = {m.topic for m in matches}
+        """The alerts this stored article owes, one per subscription and story (a second
+        'updated' one per version for subscriptions that ask for updates)."""
+        article_id, story_id, status = result.article_id, result.story_id, result.status
+        chash = result.content_hash
+        topics = {m.topic for m in result.matches}
         queued = 0
         for sub in config.subscriptions:
             wanted = self._wants(sub, topics, source, art.region)
@@ -596,7 +501,7 @@ class Archive:
     # -- crawl runs --------------------------------------------------------------------
 
     def start_run(self, run_id: str, source: str, started_at: str | None = None) -> int:
-        with write_transaction(self.db):
+        with transaction(self.db):
             cur = self.db.execute(
                 "INSERT INTO crawl_runs(run_id, started_at, status, source, requests, pages, "
                 "articles_new, articles_updated, matches, errors, blocked, not_articles, "
@@ -622,7 +527,7 @@ class Archive:
         ]
         sets = ", ".join(f"{c} = ?" for c in cols)
         kinds = counts.get("rejected_kinds") or {}
-        with write_transaction(self.db):
+        with transaction(self.db):
             self.db.execute(
                 f"UPDATE crawl_runs SET {sets}, rejected_kinds = ?, status = ?, finished_at = ?, "
                 "error_summary = ? WHERE id = ?",
