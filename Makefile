@@ -35,8 +35,7 @@ test: $(TEST_STAMP)
 MIN_VENV := .venv-min
 MIN_STAMP := $(MIN_VENV)/.installed-min
 MIN_TESTS := tests/test_dependency_floors.py tests/test_storage.py tests/test_alerts_with_storage.py \
-	tests/test_alerts_formats.py tests/test_alerts_starttls.py tests/test_extraction.py \
-	tests/test_config.py tests/test_end_to_end.py
+	tests/test_alerts_starttls.py tests/test_extraction.py tests/test_config.py
 
 $(MIN_STAMP): pyproject.toml ci/constraints-min.txt
 	rm -rf $(MIN_VENV)
