@@ -9,13 +9,13 @@ import shutil
 import signal
 import socket
 import subprocess
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
 from pantau.chart import chart_series, fill_time_gaps, svg_chart
+from pantau.dashboard_browser import free_port, start_serve
 from pantau.datasette_metadata import (
     CANNED_QUERIES,
     COLUMN_DESCRIPTIONS,
@@ -117,30 +117,11 @@ def build_archive(path: Path) -> dict:
 
 
 def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return free_port()
 
 
 def _start(db: Path, port: int) -> subprocess.Popen:
-    proc = subprocess.Popen(
-        [*PANTAU, "--db", str(db), "serve", "--port", str(port)],
-        cwd=str(ROOT),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    for _ in range(300):  # readiness poll, not a timing assertion
-        if proc.poll() is not None:
-            raise AssertionError(f"pantau serve exited: {proc.communicate()}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/-/versions.json", timeout=2).status_code == 200:
-                return proc
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    proc.kill()
-    raise AssertionError("pantau serve did not come up")
+    return start_serve(PANTAU, db, port, ROOT)
 
 
 @pytest.fixture(scope="module")
