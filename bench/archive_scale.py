@@ -37,14 +37,14 @@ from _common import (
     quantiles,
 )
 
+from pantau.pipeline import dedup, textnorm
+from pantau.pipeline.archive.schema import WORDS_FROM_KEY
+from pantau.pipeline.archive.store import Archive
+from pantau.pipeline.archive.upkeep import tidy_fts_index
+from pantau.pipeline.models import ExtractedArticle
+from pantau.pipeline.query import parse_query
+from pantau.pipeline.timestamps import utc_z
 from pantau.search import search_archive
-from pipeline import dedup, textnorm
-from pipeline.archive.schema import WORDS_FROM_KEY
-from pipeline.archive.store import Archive
-from pipeline.archive.upkeep import tidy_fts_index
-from pipeline.models import ExtractedArticle
-from pipeline.query import parse_query
-from pipeline.timestamps import utc_z
 
 NAME = "archive_scale"
 WORDS_PER_ARTICLE = 300

@@ -36,7 +36,7 @@ from _common import (
     write_config_dir,
 )
 
-from pipeline.extract_pool import default_workers
+from pantau.pipeline.extract_pool import default_workers
 
 NAME = "crawl_speed"
 SITES = 10

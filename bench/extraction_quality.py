@@ -29,8 +29,8 @@ sys.path.insert(0, str(ROOT))
 
 import trafilatura  # noqa: E402
 
-from pipeline.extract import extract_article, extract_or_reject, warm_up  # noqa: E402
-from pipeline.models import Rejection  # noqa: E402
+from pantau.pipeline.extract import extract_article, extract_or_reject, warm_up  # noqa: E402
+from pantau.pipeline.models import Rejection  # noqa: E402
 from tests.extraction.cases_io import (  # noqa: E402
     GROUPS,
     Case,

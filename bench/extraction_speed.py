@@ -82,17 +82,17 @@ class PantauWork:
     """The crawl's per-page work after the fetch, minus storage."""
 
     def __init__(self) -> None:
-        from pipeline.config import load_config
-        from pipeline.matching import TopicMatcher
+        from pantau.pipeline.config import load_config
+        from pantau.pipeline.matching import TopicMatcher
 
         self.matcher = TopicMatcher(load_config(ROOT / "config").topics)
 
     def __call__(self, page: Page) -> bool:
         """`extract_and_match` (what a crawl's extraction worker runs), then the hash and the
         MinHash signature that storing the article computes."""
-        from pipeline import dedup
-        from pipeline.extract_pool import ExtractJob, extract_and_match
-        from pipeline.models import ExtractedArticle
+        from pantau.pipeline import dedup
+        from pantau.pipeline.extract_pool import ExtractJob, extract_and_match
+        from pantau.pipeline.models import ExtractedArticle
 
         job = ExtractJob(
             html=page.html,
@@ -177,7 +177,7 @@ def main() -> None:
     mb = sum(len(p.html) for p in pages) / 2**20
     log(f"{len(pages)} pages, {mb:.1f} MiB; warming up")
 
-    from pipeline.extract import warm_up
+    from pantau.pipeline.extract import warm_up
 
     warm_up()
     work = PantauWork()

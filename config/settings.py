@@ -1,4 +1,4 @@
-"""Scrapy settings for Pantau (scrapy.cfg: `default = config.settings`).
+"""Scrapy settings for Pantau (scrapy.cfg: `default = pantau.config.settings`).
 
 Tuned for monitoring small regional news servers: polite (robots.txt, AutoThrottle, one or two
 requests at a time per domain, Retry-After honoured), bounded (30 s timeouts, size limit on the
@@ -17,8 +17,8 @@ from __future__ import annotations
 import os
 
 BOT_NAME = "pantau"
-SPIDER_MODULES = ["spiders"]
-NEWSPIDER_MODULE = "spiders"
+SPIDER_MODULES = ["pantau.spiders"]
+NEWSPIDER_MODULE = "pantau.spiders"
 
 # Where the spider finds its config and the archive (the runner sets these; the environment
 # and the documented defaults otherwise).
@@ -76,19 +76,19 @@ PANTAU_RETRY_AFTER_MAX = 120.0
 DOWNLOADER_MIDDLEWARES = {
     # first: a link or redirect to another host or a non-public address costs nothing, not
     # even a robots.txt fetch there (spiders/scope.py)
-    "spiders.middlewares.ScopeMiddleware": 45,
-    "spiders.middlewares.BudgetMiddleware": 50,
+    "pantau.spiders.middlewares.ScopeMiddleware": 45,
+    "pantau.spiders.middlewares.BudgetMiddleware": 50,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-    "spiders.middlewares.PoliteRetryMiddleware": 550,
+    "pantau.spiders.middlewares.PoliteRetryMiddleware": 550,
     # response path runs high -> low: decompress (590), size check, block check, then retry
-    "spiders.middlewares.BlockDetectionMiddleware": 560,
-    "spiders.middlewares.DecodedSizeMiddleware": 585,
+    "pantau.spiders.middlewares.BlockDetectionMiddleware": 560,
+    "pantau.spiders.middlewares.DecodedSizeMiddleware": 585,
     # before MetaRefreshMiddleware (580) reads response.text: no charset=hex can make it raise
-    "spiders.middlewares.CharsetMiddleware": 587,
+    "pantau.spiders.middlewares.CharsetMiddleware": 587,
 }
 
-ITEM_PIPELINES = {"pipeline.scrapy_pipeline.ArchivePipeline": 300}
-EXTENSIONS = {"pipeline.scrapy_pipeline.RunStats": 500}
+ITEM_PIPELINES = {"pantau.pipeline.scrapy_pipeline.ArchivePipeline": 300}
+EXTENSIONS = {"pantau.pipeline.scrapy_pipeline.RunStats": 500}
 
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
@@ -96,9 +96,9 @@ FEED_EXPORT_ENCODING = "utf-8"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 # page items carry raw bytes: let `-O items.jsonl` write them as text
 FEED_EXPORTERS = {
-    "jsonlines": "spiders.exporters.JsonLinesExporter",
-    "jsonl": "spiders.exporters.JsonLinesExporter",
-    "json": "spiders.exporters.JsonExporter",
+    "jsonlines": "pantau.spiders.exporters.JsonLinesExporter",
+    "jsonl": "pantau.spiders.exporters.JsonLinesExporter",
+    "json": "pantau.spiders.exporters.JsonExporter",
 }
 
 # Only the web: a hostile sitemap or link must never make the crawler read local files or other

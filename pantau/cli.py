@@ -12,7 +12,7 @@ import os
 import sys
 
 from pantau.errors import EXIT_CONFIG, UsageError
-from pipeline.config import ConfigError
+from pantau.pipeline.config import ConfigError
 
 DEFAULT_DB = "./data/pantau.db"
 DEMO_DB = "./data/demo.db"
@@ -54,7 +54,7 @@ def _templates() -> list[str]:
     """The `template:` values the config accepts (one list, kept with the Source model)."""
     from typing import get_args
 
-    from pipeline.config import Source
+    from pantau.pipeline.config import Source
 
     return list(get_args(Source.model_fields["template"].annotation))
 

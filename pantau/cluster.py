@@ -21,9 +21,9 @@ import time
 from datetime import datetime
 from typing import Any
 
-from pipeline.config import Cluster, Topic
-from pipeline.extract_pool import ExtractJob, ExtractResult
-from pipeline.models import ExtractedArticle, Rejection, Removal, TopicMatch
+from pantau.pipeline.config import Cluster, Topic
+from pantau.pipeline.extract_pool import ExtractJob, ExtractResult
+from pantau.pipeline.models import ExtractedArticle, Rejection, Removal, TopicMatch
 
 log = logging.getLogger(__name__)
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 from pantau.errors import EXIT_CONFIG, EXIT_LOCKED, EXIT_OK, EXIT_PARTIAL, UsageError
 from pantau.lock import LockHeld, RunLock
+from pantau.pipeline.archive.upkeep import tidy_archive
+from pantau.pipeline.config import ConfigError, PantauConfig, load_config
 from pantau.report import print_alert_report, print_run_summary
-from pipeline.archive.upkeep import tidy_archive
-from pipeline.config import ConfigError, PantauConfig, load_config
 
 
 def dispatch(args: argparse.Namespace, level: int) -> int:
@@ -69,7 +69,7 @@ def cmd_run(args: argparse.Namespace, level: int) -> int:
     config = load(args)
     with RunLock(args.db):
         code = crawl_and_report(config, args.db, None, args.full, level)
-        from pipeline.alerts.sender import deliver_due
+        from pantau.pipeline.alerts.sender import deliver_due
 
         report = deliver_due(args.db, config, holds_lock=True)
         print_alert_report(report)
@@ -89,8 +89,8 @@ def cmd_crawl(args: argparse.Namespace, level: int) -> int:
 
 def cmd_alerts(args: argparse.Namespace, level: int) -> int:
     config = load(args)
-    from pipeline.alerts.outbox import list_alerts
-    from pipeline.alerts.sender import deliver_due, send_test
+    from pantau.pipeline.alerts.outbox import list_alerts
+    from pantau.pipeline.alerts.sender import deliver_due, send_test
 
     if args.alerts_command == "send":
         with RunLock(args.db):
@@ -134,8 +134,8 @@ def cmd_alerts(args: argparse.Namespace, level: int) -> int:
 
 
 def cmd_search(args: argparse.Namespace, level: int) -> int:
+    from pantau.pipeline.query import QuerySyntaxError
     from pantau.search import print_results, search_archive
-    from pipeline.query import QuerySyntaxError
 
     if not Path(args.db).exists():
         raise UsageError(f"no archive at {args.db}")
@@ -252,7 +252,7 @@ def cmd_status(args: argparse.Namespace, level: int) -> int:
     code = print_status(args.db, config, runs=args.runs, fmt=args.format, health=health)
     if notify_to is None:
         return code
-    from pipeline.alerts.sender import DeliveryError
+    from pantau.pipeline.alerts.sender import DeliveryError
 
     try:
         sent = notify(config, notify_to, health)

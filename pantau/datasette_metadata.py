@@ -443,7 +443,7 @@ def datasette_metadata() -> dict[str, Any]:
 
 def schema_markdown() -> str:
     """The tables-and-columns section of docs/schema.md, generated from the texts above."""
-    from pipeline.archive.schema import TABLES
+    from pantau.pipeline.archive.schema import TABLES
 
     out: list[str] = []
     for name, desc in TABLE_DESCRIPTIONS.items():

@@ -17,12 +17,12 @@ from pathlib import Path
 
 import yaml
 
+from pantau.pipeline.archive import queries
+from pantau.pipeline.archive.db import connect
+from pantau.pipeline.archive.upkeep import tidy_archive
+from pantau.pipeline.config import load_config
 from pantau.report import print_alert_report, print_run_summary
 from pantau.sink import AlertSink
-from pipeline.archive import queries
-from pipeline.archive.db import connect
-from pipeline.archive.upkeep import tidy_archive
-from pipeline.config import load_config
 
 # The sample sites all live on 127.0.0.1, which Scrapy treats as one polite slot: without this
 # the demo would wait a second between every page, as it rightly does for real servers.
@@ -98,8 +98,8 @@ def _fresh_demo_archive(db: Path) -> None:
 def run_demo(db_path: str, level: int = logging.INFO) -> int:
     """Run the demo into `db_path`; the caller holds the archive's run lock (commands.py)."""
     from pantau.fixtureweb import FixtureWeb, sources_yaml
+    from pantau.pipeline.alerts.sender import deliver_due
     from pantau.runner import crawl_sources
-    from pipeline.alerts.sender import deliver_due
 
     db = Path(db_path)
     db.parent.mkdir(parents=True, exist_ok=True)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pantau.errors import EXIT_OK, EXIT_PARTIAL, UsageError
-from pipeline.models import Rejection
+from pantau.pipeline.models import Rejection
 
 
 def _read_target(target: str) -> tuple[bytes, str]:
@@ -81,7 +81,7 @@ def describe_rejection(rejection: Rejection) -> list[str]:
 
 
 def run_extract(args: argparse.Namespace) -> int:
-    from pipeline.extract import extract_or_reject
+    from pantau.pipeline.extract import extract_or_reject
 
     try:
         body, fetched_url = _read_target(args.target)

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from pipeline.archive import queries
-from pipeline.archive.db import transaction
-from pipeline.archive.store import Archive, decompress
-from pipeline.config import PantauConfig
-from pipeline.extract import decode_html, extract_or_reject
-from pipeline.matching import TopicMatcher
-from pipeline.models import Rejection
+from pantau.pipeline.archive import queries
+from pantau.pipeline.archive.db import transaction
+from pantau.pipeline.archive.store import Archive, decompress
+from pantau.pipeline.config import PantauConfig
+from pantau.pipeline.extract import decode_html, extract_or_reject
+from pantau.pipeline.matching import TopicMatcher
+from pantau.pipeline.models import Rejection
 
 
 def reextract(db_path: str, config: PantauConfig, source: str | None = None) -> dict[str, int]:

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
-from pipeline.archive import queries
-from pipeline.archive.db import connect
-from pipeline.config import PantauConfig
+from pantau.pipeline.archive import queries
+from pantau.pipeline.archive.db import connect
+from pantau.pipeline.config import PantauConfig
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ class SourceSummary:
 
 def scrapy_settings(config: PantauConfig, db_path: str, run_id: str, log_level: str) -> Settings:
     settings = Settings()
-    settings.setmodule("config.settings", priority="project")
+    settings.setmodule("pantau.config.settings", priority="project")
     settings.set("PANTAU_DB", db_path, priority="cmdline")
     settings.set("PANTAU_CONFIG_DIR", config.directory, priority="cmdline")
     settings.set("PANTAU_RUN_ID", run_id, priority="cmdline")
@@ -68,7 +68,7 @@ def crawl_sources(
     extra_settings: dict | None = None,
 ) -> tuple[str, list[SourceSummary]]:
     """Crawl the named (or every enabled) source concurrently; returns the run id and summaries."""
-    from spiders.news import NewsSpider
+    from pantau.spiders.news import NewsSpider
 
     names = sources or [s.name for s in config.sources if s.enabled]
     run_id = uuid.uuid4().hex[:12]

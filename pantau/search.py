@@ -16,11 +16,11 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pipeline.archive import queries
-from pipeline.archive.db import connect
-from pipeline.archive.schema import DATE_BLOCK_BITS
-from pipeline.archive.upkeep import words_recorded_from
-from pipeline.query import Query, parse_query
+from pantau.pipeline.archive import queries
+from pantau.pipeline.archive.db import connect
+from pantau.pipeline.archive.schema import DATE_BLOCK_BITS
+from pantau.pipeline.archive.upkeep import words_recorded_from
+from pantau.pipeline.query import Query, parse_query
 
 COLUMNS = ["id", "published_at", "source", "region", "title", "url", "snippet"]
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pantau.datasette_metadata import DATABASE_NAME, datasette_metadata
-from pipeline.archive.db import connect
+from pantau.pipeline.archive.db import connect
 
 log = logging.getLogger(__name__)
 

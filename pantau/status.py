@@ -18,9 +18,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pipeline.archive import queries
-from pipeline.archive.db import connect
-from pipeline.config import PantauConfig
+from pantau.pipeline.archive import queries
+from pantau.pipeline.archive.db import connect
+from pantau.pipeline.config import PantauConfig
 
 FAILED_STATUSES = ("failed", "blocked")
 FAILURE_STREAK = 3  # this many failed/blocked runs in a row flags a source
@@ -272,7 +272,7 @@ def notify(config: PantauConfig, subscription: str, health: list[dict[str, Any]]
 
     Raises pipeline.alerts.sender.DeliveryError when the message is not accepted.
     """
-    from pipeline.alerts.sender import send_operator
+    from pantau.pipeline.alerts.sender import send_operator
 
     flagged = flagged_sources(health)
     if not flagged:

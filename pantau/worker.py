@@ -18,8 +18,8 @@ import threading
 import time
 from typing import Any
 
-from pipeline.config import Cluster, Topic
-from pipeline.matching import TopicMatcher
+from pantau.pipeline.config import Cluster, Topic
+from pantau.pipeline.matching import TopicMatcher
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ _matchers: dict[tuple, TopicMatcher] = {}
 def extract_message(payload: dict[str, Any]) -> dict[str, Any]:
     """The Dramatiq actor's body: one page in, the JSON of (article or rejection, matches) out."""
     from pantau.cluster import encode_result, job_from_payload
-    from pipeline.extract_pool import extract_and_match
+    from pantau.pipeline.extract_pool import extract_and_match
 
     job, topics = job_from_payload(payload)
     result = extract_and_match(job, _matcher(topics))
@@ -179,7 +179,7 @@ def cluster_from_args(args: Any) -> Cluster:
     """The cluster a `pantau worker` joins: `--redis-url` (or PANTAU_REDIS_URL) alone needs no
     config directory; otherwise sources.yaml's `cluster:` section. Options override it."""
     from pantau.errors import UsageError
-    from pipeline.config import load_config
+    from pantau.pipeline.config import load_config
 
     url = args.redis_url or os.environ.get("PANTAU_REDIS_URL")
     base: dict[str, Any] = {}

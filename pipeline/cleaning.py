@@ -29,8 +29,8 @@ from itertools import islice
 
 from lxml import etree
 
-from pipeline import cleaning_rules as R
-from pipeline.models import Removal
+from pantau.pipeline import cleaning_rules as R
+from pantau.pipeline.models import Removal
 
 _WS = re.compile(r"\s+")
 _SENTENCE_END = re.compile(r"[.!?…\"”’')\]]\W{0,2}$")

@@ -570,7 +570,7 @@ def _check_unique(file: str, kind: str, loaded: _Loaded, errors: list[ConfigErro
 def load_config(directory: str | os.PathLike[str]) -> PantauConfig:
     """Read sources.yaml, topics.yaml and subscriptions.yaml, or raise ConfigErrors (all of
     the problems found, each with file, line, entry and field)."""
-    from pipeline.query import QuerySyntaxError, parse_query
+    from pantau.pipeline.query import QuerySyntaxError, parse_query
 
     d = Path(directory)
     if not d.is_dir():

@@ -52,7 +52,7 @@ from urllib.parse import urlsplit
 
 import lxml.html
 
-from pipeline.cleaning_rules import RELATED_LABELS
+from pantau.pipeline.cleaning_rules import RELATED_LABELS
 
 __all__ = [
     "DateResult",

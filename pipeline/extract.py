@@ -18,15 +18,15 @@ from urllib.parse import urljoin, urlsplit
 import lxml.html
 from lxml import etree
 
-from pipeline import cleaning_rules as R
-from pipeline import htmlcodec
-from pipeline.canonical import canonicalize_url, registrable_domain
-from pipeline.cleaning import Block, blocks_from_body, clean_blocks, norm, prune_tree
-from pipeline.dates import MONTH_NAMES, WEEKDAY_NAMES, ZONES
-from pipeline.models import ExtractedArticle, Rejection
-from pipeline.pagekind import classify_page
-from pipeline.pagekind import page_kind as _page_kind
-from pipeline.regions import refine_region
+from pantau.pipeline import cleaning_rules as R
+from pantau.pipeline import htmlcodec
+from pantau.pipeline.canonical import canonicalize_url, registrable_domain
+from pantau.pipeline.cleaning import Block, blocks_from_body, clean_blocks, norm, prune_tree
+from pantau.pipeline.dates import MONTH_NAMES, WEEKDAY_NAMES, ZONES
+from pantau.pipeline.models import ExtractedArticle, Rejection
+from pantau.pipeline.pagekind import classify_page
+from pantau.pipeline.pagekind import page_kind as _page_kind
+from pantau.pipeline.regions import refine_region
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ def warm_up() -> None:
 
 def _date_resolver():
     try:
-        from pipeline.dates import resolve_dates
+        from pantau.pipeline.dates import resolve_dates
     except ImportError:  # written in parallel; extraction still works without dates
         return None
     return resolve_dates

@@ -22,10 +22,10 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 
-from pipeline.config import Topic
-from pipeline.extract import extract_or_reject
-from pipeline.matching import TopicMatcher
-from pipeline.models import ExtractedArticle, Rejection, TopicMatch
+from pantau.pipeline.config import Topic
+from pantau.pipeline.extract import extract_or_reject
+from pantau.pipeline.matching import TopicMatcher
+from pantau.pipeline.models import ExtractedArticle, Rejection, TopicMatch
 
 log = logging.getLogger(__name__)
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pipeline.config import Topic
-from pipeline.models import TopicMatch
-from pipeline.query import Query, parse_query
+from pantau.pipeline.config import Topic
+from pantau.pipeline.models import TopicMatch
+from pantau.pipeline.query import Query, parse_query
 
 
 class TopicMatcher:

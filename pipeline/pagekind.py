@@ -24,7 +24,7 @@ from urllib.parse import parse_qsl, urlsplit
 import lxml.html
 from lxml import etree
 
-from pipeline.models import Rejection
+from pantau.pipeline.models import Rejection
 
 _SEARCH_URL = re.compile(r"(/search\b|/cari\b|/pencarian\b|[?&](q|s|query|keyword|search)=)", re.I)
 _TAG_URL = re.compile(r"/(tag|tags|topic|topik|label|keyword|kata-kunci)(/|$)", re.I)

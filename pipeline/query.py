@@ -19,7 +19,7 @@ from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from pipeline import textnorm
+from pantau.pipeline import textnorm
 
 __all__ = [
     "MatchResult",

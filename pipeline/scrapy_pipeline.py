@@ -21,13 +21,18 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.reactor import is_asyncio_reactor_installed
 
-from pipeline.archive import frontier
-from pipeline.archive.db import transaction
-from pipeline.archive.store import Archive, compress
-from pipeline.config import PantauConfig, load_config
-from pipeline.extract_pool import ExtractionPool, ExtractJob, default_workers, extract_and_match
-from pipeline.matching import TopicMatcher
-from pipeline.models import Rejection
+from pantau.pipeline.archive import frontier
+from pantau.pipeline.archive.db import transaction
+from pantau.pipeline.archive.store import Archive, compress
+from pantau.pipeline.config import PantauConfig, load_config
+from pantau.pipeline.extract_pool import (
+    ExtractionPool,
+    ExtractJob,
+    default_workers,
+    extract_and_match,
+)
+from pantau.pipeline.matching import TopicMatcher
+from pantau.pipeline.models import Rejection
 
 log = logging.getLogger(__name__)
 

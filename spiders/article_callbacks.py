@@ -15,16 +15,16 @@ from urllib.parse import urljoin, urlsplit
 
 from scrapy.http import Request, Response
 
-from pipeline.archive.store import body_hash
-from pipeline.canonical import canonicalize_url, desktop_url, strip_tracking
-from pipeline.dates import parse_timestamp
-from pipeline.extract import parse_html
-from pipeline.htmlcodec import decode_html
-from pipeline.pagekind import PageVerdict, classify_page
-from pipeline.timestamps import utc_z
-from spiders.discovery import Entry
-from spiders.page_requests import header_value
-from spiders.templates import NONARTICLE_SEGMENTS, is_gallery_index
+from pantau.pipeline.archive.store import body_hash
+from pantau.pipeline.canonical import canonicalize_url, desktop_url, strip_tracking
+from pantau.pipeline.dates import parse_timestamp
+from pantau.pipeline.extract import parse_html
+from pantau.pipeline.htmlcodec import decode_html
+from pantau.pipeline.pagekind import PageVerdict, classify_page
+from pantau.pipeline.timestamps import utc_z
+from pantau.spiders.discovery import Entry
+from pantau.spiders.page_requests import header_value
+from pantau.spiders.templates import NONARTICLE_SEGMENTS, is_gallery_index
 
 logger = logging.getLogger(__name__)
 

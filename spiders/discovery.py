@@ -21,7 +21,7 @@ import lxml.html
 
 # Dates have one grammar (months, weekdays, zones, relative phrases, the WIB rule for a naive
 # time), shared with article extraction: never a table of their own here.
-from pipeline.dates import parse_feed_date, parse_listing_date, parse_timestamp
+from pantau.pipeline.dates import parse_feed_date, parse_listing_date, parse_timestamp
 
 MAX_XML_BYTES = 20 * 1024 * 1024  # inflated; config.settings PANTAU_SITEMAP_MAX_BYTES
 MAX_SITEMAP_ENTRIES = 50_000  # the sitemap protocol's own limit; PANTAU_SITEMAP_MAX_ENTRIES

@@ -17,9 +17,9 @@ from urllib.parse import urlsplit
 
 from scrapy.http import Request, Response
 
-from pipeline.canonical import canonicalize_url, strip_tracking
-from pipeline.htmlcodec import decode_html
-from spiders.discovery import (
+from pantau.pipeline.canonical import canonicalize_url, strip_tracking
+from pantau.pipeline.htmlcodec import decode_html
+from pantau.spiders.discovery import (
     MAX_SITEMAP_ENTRIES,
     MAX_XML_BYTES,
     DiscoveryError,
@@ -33,10 +33,10 @@ from spiders.discovery import (
     parse_sitemap,
     sitemaps_from_robots,
 )
-from spiders.frontier_scheduling import BUDGET_OWED_MAX
-from spiders.page_requests import header_value
-from spiders.scope import note_dropped
-from spiders.templates import detect_template, get_template
+from pantau.spiders.frontier_scheduling import BUDGET_OWED_MAX
+from pantau.spiders.page_requests import header_value
+from pantau.spiders.scope import note_dropped
+from pantau.spiders.templates import detect_template, get_template
 
 logger = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from spiders.article_callbacks import ARTICLE_META
-from spiders.middlewares import BlockedError, BudgetExceeded, OffsiteRefused, TooLarge
+from pantau.spiders.article_callbacks import ARTICLE_META
+from pantau.spiders.middlewares import BlockedError, BudgetExceeded, OffsiteRefused, TooLarge
 
 logger = logging.getLogger(__name__)
 

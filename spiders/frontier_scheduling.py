@@ -16,11 +16,11 @@ from typing import Any
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Request
 
-from pipeline.canonical import canonicalize_url, desktop_url, strip_tracking
-from spiders.discovery import Entry
-from spiders.page_requests import iso_or_none
-from spiders.scope import note_dropped
-from spiders.templates import first_page_url, page_number
+from pantau.pipeline.canonical import canonicalize_url, desktop_url, strip_tracking
+from pantau.spiders.discovery import Entry
+from pantau.spiders.page_requests import iso_or_none
+from pantau.spiders.scope import note_dropped
+from pantau.spiders.templates import first_page_url, page_number
 
 logger = logging.getLogger(__name__)
 

@@ -17,11 +17,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from pipeline.archive import queries
-from pipeline.archive.db import connect
-from pipeline.archive.store import body_hash
-from pipeline.canonical import canonicalize_url, variant_urls
-from pipeline.dates import parse_timestamp
+from pantau.pipeline.archive import queries
+from pantau.pipeline.archive.db import connect
+from pantau.pipeline.archive.store import body_hash
+from pantau.pipeline.canonical import canonicalize_url, variant_urls
+from pantau.pipeline.dates import parse_timestamp
 
 
 @dataclass(frozen=True)

@@ -43,10 +43,10 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response, TextResponse
 from scrapy.utils.defer import maybe_deferred_to_future
 
-from pipeline.alerts.netguard import address_class
-from pipeline.htmlcodec import declared_label_unusable, decode_html
-from pipeline.httputil import retry_after_seconds
-from spiders.scope import CrawlScope, host_class, note_dropped
+from pantau.pipeline.alerts.netguard import address_class
+from pantau.pipeline.htmlcodec import declared_label_unusable, decode_html
+from pantau.pipeline.httputil import retry_after_seconds
+from pantau.spiders.scope import CrawlScope, host_class, note_dropped
 
 logger = logging.getLogger(__name__)
 

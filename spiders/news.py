@@ -59,15 +59,15 @@ import yaml
 from scrapy import signals
 from scrapy.http import Request
 
-from pipeline.config import Source, load_config
-from spiders.article_callbacks import ArticleCallbacks
-from spiders.discovery_callbacks import DiscoveryCallbacks
-from spiders.error_callbacks import ErrorCallbacks
-from spiders.frontier_scheduling import BUDGET_OWED_MAX, RECHECK_HOURS, FrontierScheduling
-from spiders.incremental import ArchiveState
-from spiders.page_requests import PageRequests
-from spiders.scope import CrawlScope
-from spiders.templates import Template, get_template
+from pantau.pipeline.config import Source, load_config
+from pantau.spiders.article_callbacks import ArticleCallbacks
+from pantau.spiders.discovery_callbacks import DiscoveryCallbacks
+from pantau.spiders.error_callbacks import ErrorCallbacks
+from pantau.spiders.frontier_scheduling import BUDGET_OWED_MAX, RECHECK_HOURS, FrontierScheduling
+from pantau.spiders.incremental import ArchiveState
+from pantau.spiders.page_requests import PageRequests
+from pantau.spiders.scope import CrawlScope
+from pantau.spiders.templates import Template, get_template
 
 # BUDGET_OWED_MAX lives in frontier_scheduling.py; it is named here too because callers read
 # it as spiders.news.BUDGET_OWED_MAX (tests/test_sitemap_limits.py)

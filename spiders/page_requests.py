@@ -14,7 +14,7 @@ from typing import Any
 
 from scrapy.http import Request, Response
 
-from pipeline.timestamps import utc_z
+from pantau.pipeline.timestamps import utc_z
 
 PRIORITY = {"robots": 110, "home": 100, "feed": 95, "sitemap": 90, "search": 85, "listing": 80}
 

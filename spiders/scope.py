@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from pipeline.alerts.netguard import address_class
-from pipeline.canonical import registrable_domain
+from pantau.pipeline.alerts.netguard import address_class
+from pantau.pipeline.canonical import registrable_domain
 
 logger = logging.getLogger(__name__)
 

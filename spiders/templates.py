@@ -14,8 +14,8 @@ from urllib.parse import parse_qsl, quote_plus, urlencode, urljoin, urlsplit, ur
 
 from lxml import etree
 
-from pipeline.canonical import canonicalize_url, registrable_domain
-from spiders.discovery import _html, same_site
+from pantau.pipeline.canonical import canonicalize_url, registrable_domain
+from pantau.spiders.discovery import _html, same_site
 
 # Path segments that mark index pages (home sections, tags, authors, search, galleries).
 NONARTICLE_SEGMENTS = frozenset(

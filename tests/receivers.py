@@ -268,7 +268,7 @@ class Outbox:
     def __init__(self, path: str):
         import sqlite_utils
 
-        from pipeline.archive.migrations import migrate
+        from pantau.pipeline.archive.migrations import migrate
 
         self.path = path
         self.db = sqlite_utils.Database(path)

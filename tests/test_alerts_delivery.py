@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.alerts.outbox import list_alerts
-from pipeline.alerts.policy import RetryPolicy
-from pipeline.alerts.sender import deliver_due, send_test
-from pipeline.config import PantauConfig, Smtp, Subscription, Topic
+from pantau.pipeline.alerts.outbox import list_alerts
+from pantau.pipeline.alerts.policy import RetryPolicy
+from pantau.pipeline.alerts.sender import deliver_due, send_test
+from pantau.pipeline.config import PantauConfig, Smtp, Subscription, Topic
 from tests.receivers import Outbox, SmtpReceiver, WebhookReceiver, verify_standard_webhook
 
 GOLD = json.loads((Path(__file__).parent / "data" / "seeds" / "gold.json").read_text("utf-8"))
@@ -601,9 +601,9 @@ def test_hostile_title_escaped_in_slack_and_email(outbox, hook, smtp):
 CRASH_SCRIPT = """
 import sys
 from datetime import datetime
-from pipeline.alerts.policy import RetryPolicy
-from pipeline.alerts.sender import deliver_due
-from pipeline.config import PantauConfig
+from pantau.pipeline.alerts.policy import RetryPolicy
+from pantau.pipeline.alerts.sender import deliver_due
+from pantau.pipeline.config import PantauConfig
 config = PantauConfig.model_validate_json(sys.argv[2])
 deliver_due(sys.argv[1], config, now=datetime.fromisoformat(sys.argv[3]),
             policy=RetryPolicy(base_seconds=0, lease_seconds=300))

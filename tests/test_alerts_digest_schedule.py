@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import ValidationError
 
-from pipeline.alerts.plan import digest_due_at
-from pipeline.alerts.sender import deliver_due
-from pipeline.config import Subscription
+from pantau.pipeline.alerts.plan import digest_due_at
+from pantau.pipeline.alerts.sender import deliver_due
+from pantau.pipeline.config import Subscription
 from tests.receivers import Outbox, SmtpReceiver
 from tests.test_alerts_delivery import FAST, make_config, seed_article, sub
 

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.alerts import mail, slack, webhook
-from pipeline.alerts.netguard import UnsafeURL, check_url
-from pipeline.alerts.payload import AlertItem
-from pipeline.alerts.policy import RetryPolicy
-from pipeline.config import Smtp
-from pipeline.httputil import retry_after_seconds
+from pantau.pipeline.alerts import mail, slack, webhook
+from pantau.pipeline.alerts.netguard import UnsafeURL, check_url
+from pantau.pipeline.alerts.payload import AlertItem
+from pantau.pipeline.alerts.policy import RetryPolicy
+from pantau.pipeline.config import Smtp
+from pantau.pipeline.httputil import retry_after_seconds
 from tests.receivers import verify_standard_webhook
 
 GOLD = json.loads((Path(__file__).parent / "data" / "seeds" / "gold.json").read_text("utf-8"))

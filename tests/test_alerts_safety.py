@@ -9,10 +9,10 @@ from datetime import timedelta
 
 import pytest
 
-from pipeline.alerts import transport
-from pipeline.alerts.netguard import UnsafeURL, check_url
-from pipeline.alerts.sender import RetryPolicy, deliver_due
-from pipeline.httputil import RETRY_AFTER_CEILING, retry_after_seconds
+from pantau.pipeline.alerts import transport
+from pantau.pipeline.alerts.netguard import UnsafeURL, check_url
+from pantau.pipeline.alerts.sender import RetryPolicy, deliver_due
+from pantau.pipeline.httputil import RETRY_AFTER_CEILING, retry_after_seconds
 from tests.receivers import SmtpReceiver, WebhookReceiver
 from tests.test_alerts_delivery import FAST, T0, hook, make_config, outbox, seed_article, sub
 

@@ -24,8 +24,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from pipeline.alerts.sender import deliver_due
-from pipeline.config import Smtp
+from pantau.pipeline.alerts.sender import deliver_due
+from pantau.pipeline.config import Smtp
 from tests.receivers import Outbox
 from tests.test_alerts_delivery import FAST, GOLD, make_config, seed_article, sub
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
-from pipeline.alerts.outbox import list_alerts
-from pipeline.alerts.policy import RetryPolicy
-from pipeline.alerts.sender import deliver_due
-from pipeline.archive.store import Archive
-from pipeline.config import PantauConfig, Subscription, Topic
-from pipeline.models import ExtractedArticle, TopicMatch
+from pantau.pipeline.alerts.outbox import list_alerts
+from pantau.pipeline.alerts.policy import RetryPolicy
+from pantau.pipeline.alerts.sender import deliver_due
+from pantau.pipeline.archive.store import Archive
+from pantau.pipeline.config import PantauConfig, Subscription, Topic
+from pantau.pipeline.models import ExtractedArticle, TopicMatch
 from tests.receivers import WebhookReceiver, verify_standard_webhook
 
 SEEDS = Path(__file__).parent / "data" / "seeds"

@@ -6,8 +6,8 @@ import sqlite3
 
 import pytest
 
-from pipeline.archive.db import connect, transaction
-from pipeline.archive.migrations import SCHEMA_VERSION
+from pantau.pipeline.archive.db import connect, transaction
+from pantau.pipeline.archive.migrations import SCHEMA_VERSION
 
 
 def test_a_writer_creates_folder_file_and_schema_in_wal_with_foreign_keys(tmp_path):

@@ -89,7 +89,7 @@ def test_store_article_reads_as_its_steps():
     article, record matches, queue alerts), each small enough to read at once."""
     import inspect
 
-    from pipeline.archive.store import Archive
+    from pantau.pipeline.archive.store import Archive
 
     steps = ["store_article", "_place", "_revisit", "_add", "_story_for", "_record_matches"]
     for name in steps:

@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pytest
 
+from pantau.pipeline.archive.db import connect
+from pantau.pipeline.archive.migrations import MIGRATIONS, SCHEMA_VERSION
+from pantau.pipeline.archive.store import Archive
+from pantau.pipeline.archive.upkeep import record_missing_words, words_recorded_from
+from pantau.pipeline.models import ExtractedArticle
 from pantau.search import search_archive
-from pipeline.archive.db import connect
-from pipeline.archive.migrations import MIGRATIONS, SCHEMA_VERSION
-from pipeline.archive.store import Archive
-from pipeline.archive.upkeep import record_missing_words, words_recorded_from
-from pipeline.models import ExtractedArticle
 
 SAVED = Path(__file__).parent / "data" / "archives"
 OLD = ["v1-09f572e.db.gz", "v1-6e019e3.db.gz"]

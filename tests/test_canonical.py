@@ -6,7 +6,12 @@ import re
 
 import pytest
 
-from pipeline.canonical import canonicalize_url, registrable_domain, strip_tracking, variant_urls
+from pantau.pipeline.canonical import (
+    canonicalize_url,
+    registrable_domain,
+    strip_tracking,
+    variant_urls,
+)
 from tests.conftest import corpus_file
 
 
@@ -104,12 +109,12 @@ def test_one_registrable_domain_offline(monkeypatch: pytest.MonkeyPatch) -> None
     shipped with tldextract: no network, no cache file."""
     import socket
 
-    import pipeline.extract
-    import spiders.templates
-    from pipeline.canonical import _registrable_labels, _suffix_list
+    import pantau.pipeline.extract
+    import pantau.spiders.templates
+    from pantau.pipeline.canonical import _registrable_labels, _suffix_list
 
-    assert spiders.templates.registrable_domain is registrable_domain
-    assert pipeline.extract.registrable_domain is registrable_domain
+    assert pantau.spiders.templates.registrable_domain is registrable_domain
+    assert pantau.pipeline.extract.registrable_domain is registrable_domain
 
     def no_network(*args: object, **kwargs: object) -> None:
         raise AssertionError("the suffix list must not be fetched")

@@ -16,8 +16,8 @@ import re
 import lxml.html
 import pytest
 
-from pipeline.cleaning import Block, clean_blocks
-from pipeline.extract import extract_or_reject, parse_html
+from pantau.pipeline.cleaning import Block, clean_blocks
+from pantau.pipeline.extract import extract_or_reject, parse_html
 from tests.conftest import run_pantau
 from tests.extraction.cases_io import load_cases, squash
 from tests.extraction.variants.mutate import (

@@ -17,8 +17,8 @@ import unicodedata
 
 import pytest
 
-from pipeline.cleaning import Block, clean_blocks
-from pipeline.extract import extract_article
+from pantau.pipeline.cleaning import Block, clean_blocks
+from pantau.pipeline.extract import extract_article
 from tests.extraction.cases_io import load_cases, squash
 from tests.extraction.variants.mutate import (
     Variant,
@@ -597,7 +597,7 @@ def test_variant(variant: Variant, base: str) -> None:
 @pytest.mark.parametrize("variant", [v for v in FURNITURE if v.forbid], ids=lambda v: v.name)
 def test_mutation_really_inserts_the_furniture(variant: Variant) -> None:
     """The absence asserted above means something: the mutated page does carry the furniture."""
-    from pipeline.extract import parse_html
+    from pantau.pipeline.extract import parse_html
 
     for name in BASE_NAMES[:2]:
         page = squash(parse_html(mutate(BASES[name], variant)).text_content())
@@ -607,8 +607,8 @@ def test_mutation_really_inserts_the_furniture(variant: Variant) -> None:
 
 def test_renaming_defeats_class_rules() -> None:
     """With opaque class names no class-based prune rule fires: only structure is left."""
-    from pipeline.cleaning import prune_tree
-    from pipeline.extract import parse_html
+    from pantau.pipeline.cleaning import prune_tree
+    from pantau.pipeline.extract import parse_html
 
     case = BASES["seed-000"]
     renamed = parse_html(mutate(case, Variant("r", reshape=rename_classes)))

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from pantau.cli import DEMO_DB, build_parser, resolve_db
+from pantau.pipeline.archive.store import open_db
+from pantau.pipeline.archive.upkeep import record_words
 from pantau.search import parse_since
-from pipeline.archive.store import open_db
-from pipeline.archive.upkeep import record_words
 from tests.conftest import run_pantau
 from tests.test_config import SOURCES, SUBS, TOPICS, write_config
 
@@ -166,7 +166,7 @@ def test_extract_unknown_template_exits_2_listing_the_templates(tmp_path):
 
 
 def test_cli_templates_are_the_crawlers_templates():
-    from spiders.templates import TEMPLATES
+    from pantau.spiders.templates import TEMPLATES
 
     parser = dict(PARSERS)["pantau extract"]
     choices = next(a.choices for a in parser._actions if a.dest == "template")
@@ -244,7 +244,7 @@ def test_check_config_reports_every_error_with_file_line_entry_field(tmp_path):
 
 
 def test_config_errors_carry_lines_for_missing_fields_and_unset_variables(tmp_path):
-    from pipeline.config import ConfigErrors, load_config
+    from pantau.pipeline.config import ConfigErrors, load_config
 
     subs = SUBS.replace("${PANTAU_TEST_SECRET}", "${PANTAU_UNSET_Q}") + (
         "  - name: tanpa-url\n    topics: [revolusi-mental-asn]\n    channel: slack\n"

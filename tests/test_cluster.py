@@ -329,7 +329,7 @@ def url_env() -> str:
 
 
 def test_cluster_config_is_checked_and_its_password_masked(tmp_path, web, monkeypatch):
-    from pipeline.config import ConfigError, load_config
+    from pantau.pipeline.config import ConfigError, load_config
 
     monkeypatch.setenv("REDIS_URL", url_env())
     cfg = write_config(tmp_path / "config", web, "http://127.0.0.1:9/hook", "${REDIS_URL}")
@@ -358,10 +358,10 @@ def test_a_page_and_its_result_survive_the_queue_unchanged():
     from datetime import datetime
 
     from pantau.cluster import decode_result, encode_result, job_from_payload, job_payload
-    from pipeline.config import Topic
-    from pipeline.extract_pool import ExtractJob, extract_and_match
-    from pipeline.matching import TopicMatcher
-    from pipeline.models import ExtractedArticle, Rejection
+    from pantau.pipeline.config import Topic
+    from pantau.pipeline.extract_pool import ExtractJob, extract_and_match
+    from pantau.pipeline.matching import TopicMatcher
+    from pantau.pipeline.models import ExtractedArticle, Rejection
 
     cases = ROOT / "tests" / "extraction"
     meta = json.loads((cases / "cases" / "antaranews-1.json").read_text())
@@ -417,8 +417,8 @@ def test_hundreds_of_pages_can_wait_on_the_workers_at_once(tmp_path, redis_serve
     from datetime import datetime
 
     from pantau.cluster import ClusterExtractor
-    from pipeline.config import Cluster, Topic
-    from pipeline.extract_pool import ExtractJob
+    from pantau.pipeline.config import Cluster, Topic
+    from pantau.pipeline.extract_pool import ExtractJob
 
     url, client = redis_server
     client.flushall()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import ConfigError, load_config
+from pantau.pipeline.config import ConfigError, load_config
 from tests.conftest import ROOT, run_pantau
 
 TOPICS = """

@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from pantau.fixtureweb import FixtureWeb
-from spiders.scope import CrawlScope
+from pantau.spiders.scope import CrawlScope
 from tests.conftest import corpus_file, run_pantau
 
 # Real corpus articles: three of the source's own, one on the other server.
@@ -247,7 +247,7 @@ def test_a_source_on_the_intranet_may_fetch_its_own_class() -> None:
 
 
 def test_scope_of_a_configured_source_names_search_and_listing_hosts() -> None:
-    from pipeline.config import Source
+    from pantau.pipeline.config import Source
 
     src = Source(
         name="s",
@@ -279,8 +279,8 @@ def _middleware(home: str, resolves_to: dict[str, str]):
 
     from scrapy.settings import Settings
 
-    from pipeline.config import Source
-    from spiders.middlewares import ScopeMiddleware
+    from pantau.pipeline.config import Source
+    from pantau.spiders.middlewares import ScopeMiddleware
 
     source = Source(name="s", url=home)
     spider = SimpleNamespace(source=source, scope=CrawlScope.for_source(source))
@@ -299,7 +299,7 @@ def test_middleware_refuses_a_site_host_name_that_resolves_to_the_metadata_addre
 
     from scrapy import Request
 
-    from spiders.middlewares import OffsiteRefused
+    from pantau.spiders.middlewares import OffsiteRefused
 
     mw, stats = _middleware(
         "https://news.example.id/",

@@ -33,8 +33,8 @@ from pantau.dashboard import (
     province_sql,
 )
 from pantau.dashboard_browser import CHROMIUM, WINDOW, free_port, run_chromium, start_serve
-from pipeline.archive.store import Archive
-from pipeline.models import ExtractedArticle, TopicMatch
+from pantau.pipeline.archive.store import Archive
+from pantau.pipeline.models import ExtractedArticle, TopicMatch
 from tests.conftest import PANTAU, ROOT
 from tests.test_serve import TOPIC, build_archive
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import lxml.html
 import pytest
 
-from pipeline import dates
-from pipeline.dates import infer_year, parse_indonesian_date, resolve_dates
+from pantau.pipeline import dates
+from pantau.pipeline.dates import infer_year, parse_indonesian_date, resolve_dates
 from tests.extraction.cases_io import CASES_DIR
 
 CASES = Path(__file__).parent / "dates_cases"
@@ -535,8 +535,8 @@ SAME_STRINGS = [
 
 @pytest.mark.parametrize("s,expected", SAME_STRINGS)
 def test_discovery_and_extraction_read_a_date_alike(s: str, expected: datetime) -> None:
-    from spiders.discovery import parse_feed_date as feed_date
-    from spiders.discovery import parse_listing_date as listing_date
+    from pantau.spiders.discovery import parse_feed_date as feed_date
+    from pantau.spiders.discovery import parse_listing_date as listing_date
 
     extracted = parse_indonesian_date(s, FETCHED)
     assert extracted is not None

@@ -260,7 +260,7 @@ def test_alerts_test_sends_one_marked_message(world):
 def test_run_leaves_search_tables_filled_and_the_index_merged(world):
     """After `pantau run`: every article's words are listed, every article's date block is
     bounded, and the post-run tidy has merged the FTS5 segments its commits created."""
-    from pipeline.archive.upkeep import words_recorded_from
+    from pantau.pipeline.archive.upkeep import words_recorded_from
 
     con = sqlite3.connect(world["db"])
     try:

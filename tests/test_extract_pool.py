@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import Topic
-from pipeline.extract_pool import ExtractionPool, ExtractJob, extract_and_match
-from pipeline.matching import TopicMatcher
+from pantau.pipeline.config import Topic
+from pantau.pipeline.extract_pool import ExtractionPool, ExtractJob, extract_and_match
+from pantau.pipeline.matching import TopicMatcher
 from tests.conftest import corpus_file, run_pantau
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,8 +84,8 @@ def test_a_dead_worker_sends_the_run_back_inline(pool):
 CHILD = textwrap.dedent("""
     import sys, time
     from datetime import UTC, datetime
-    from pipeline.config import Topic
-    from pipeline.extract_pool import ExtractionPool, ExtractJob
+    from pantau.pipeline.config import Topic
+    from pantau.pipeline.extract_pool import ExtractionPool, ExtractJob
     ExtractionPool.attach()
     p = ExtractionPool(workers=2, start_after=0)
     job = ExtractJob("<html><body><p>x</p></body></html>", "https://e.test/a",

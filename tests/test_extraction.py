@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.cleaning import Block, clean_blocks
-from pipeline.extract import clean_title, decode_html, extract_article, page_kind
-from pipeline.regions import province_of, refine_region
+from pantau.pipeline.cleaning import Block, clean_blocks
+from pantau.pipeline.extract import clean_title, decode_html, extract_article, page_kind
+from pantau.pipeline.regions import province_of, refine_region
 from tests.extraction.cases_io import (
     GROUPS,
     HOLDOUT_OUTLETS,
@@ -157,7 +157,7 @@ def test_case(case, results) -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 def test_case_date(case, results) -> None:
-    pytest.importorskip("pipeline.dates")
+    pytest.importorskip("pantau.pipeline.dates")
     art = results[case.name]
     want = case.expect["published_date"]
     got = (art.published_at or "")[:10] or None

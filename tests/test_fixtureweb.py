@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from pantau.fixtureweb import FixtureWeb, normalize_query, path_candidates, sources_yaml
-from pipeline.config import SourcesFile
+from pantau.pipeline.config import SourcesFile
 
 SITES = {"beritarafflesia", "bandungbarat", "kaltengdaily", "kalteng-antara", "tribunpontianak",
          "sumselnews"}  # fmt: skip

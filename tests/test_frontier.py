@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.archive import frontier
-from pipeline.archive.store import open_db
+from pantau.pipeline.archive import frontier
+from pantau.pipeline.archive.store import open_db
 from tests.conftest import PANTAU, ROOT, run_pantau
 from tests.faultweb import scrapy_env, send
 from tests.newsroom import (

@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 from pantau.lock import RunLock
-from pipeline.archive.store import open_db
+from pantau.pipeline.archive.store import open_db
 from tests.conftest import run_pantau
 
 GOLD = json.loads((Path(__file__).parent / "data" / "seeds" / "gold.json").read_text("utf-8"))

@@ -16,9 +16,9 @@ import re
 import lxml.html
 import pytest
 
-from pipeline.extract import extract_or_reject, parse_html, story_type_of
-from pipeline.models import ExtractedArticle, Rejection
-from pipeline.pagekind import classify_page, page_kind
+from pantau.pipeline.extract import extract_or_reject, parse_html, story_type_of
+from pantau.pipeline.models import ExtractedArticle, Rejection
+from pantau.pipeline.pagekind import classify_page, page_kind
 from tests.extraction.cases_io import load_cases, load_nonarticle, squash
 from tests.extraction.variants.mutate import UNSEEN_HOST, Variant, anchors, mutate, unseen_url
 

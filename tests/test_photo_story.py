@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from pantau.pipeline.canonical import canonicalize_url
 from pantau.sink import AlertSink
-from pipeline.canonical import canonicalize_url
 from tests.conftest import run_pantau
 from tests.test_spider_sitetypes import SITES_DIR, SiteTypesWeb
 

@@ -9,8 +9,8 @@ import unicodedata
 
 import pytest
 
-from pipeline import textnorm
-from pipeline.query import (
+from pantau.pipeline import textnorm
+from pantau.pipeline.query import (
     MatchResult,
     QuerySyntaxError,
     TokenizedArticle,

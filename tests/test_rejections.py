@@ -24,10 +24,10 @@ import lxml.html
 import pytest
 import yaml
 
+from pantau.pipeline.archive.store import Archive, open_db
+from pantau.pipeline.config import PantauConfig, Source
+from pantau.pipeline.scrapy_pipeline import summarise_stats
 from pantau.status import source_health
-from pipeline.archive.store import Archive, open_db
-from pipeline.config import PantauConfig, Source
-from pipeline.scrapy_pipeline import summarise_stats
 from tests.conftest import corpus_file, run_pantau
 
 HTML = "text/html; charset=utf-8"

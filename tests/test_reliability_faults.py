@@ -262,7 +262,7 @@ def test_incremental_rerun_of_a_partial_source_exits_0(world):
 def test_stray_html_end_tag_does_not_lose_the_article():
     """lxml puts the whole page under <head> when `</html><html>` follows </head>; the
     extractor must still find the article (found by the fault site's malformed-HTML page)."""
-    from pipeline.extract import extract_article
+    from pantau.pipeline.extract import extract_article
 
     page = stray_html_end(corpus_page("merdeka-3"))
     art = extract_article(

@@ -15,7 +15,7 @@ import textwrap
 
 import pytest
 
-from pipeline.alerts.netguard import UnsafeURL, check_url
+from pantau.pipeline.alerts.netguard import UnsafeURL, check_url
 from tests.conftest import run_pantau
 from tests.faultweb import FaultWeb, HookReceiver, redirect, scrapy_env, serve, write_config
 from tests.receivers import Outbox

@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from pantau.search import exact_words_fts, search_archive
-from pipeline.archive.store import open_db
-from pipeline.archive.upkeep import (
+from pantau.pipeline.archive.store import open_db
+from pantau.pipeline.archive.upkeep import (
     record_missing_words,
     record_words,
     tidy_fts_index,
     words_recorded_from,
 )
-from pipeline.query import parse_query
+from pantau.pipeline.query import parse_query
+from pantau.search import exact_words_fts, search_archive
 
 WORDS = (
     "pemerintah daerah pelayanan publik bupati gubernur banjir longsor pilkada vaksin warga "
@@ -252,8 +252,8 @@ def test_an_archive_from_before_the_vocabulary_searches_by_prefix_until_filled(t
 
 
 def test_a_new_archive_records_words_as_articles_are_stored(tmp_path):
-    from pipeline.archive.store import Archive
-    from pipeline.models import ExtractedArticle
+    from pantau.pipeline.archive.store import Archive
+    from pantau.pipeline.models import ExtractedArticle
 
     archive = Archive(tmp_path / "a.db")
     art = ExtractedArticle(

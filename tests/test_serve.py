@@ -23,10 +23,10 @@ from pantau.datasette_metadata import (
     datasette_metadata,
     schema_markdown,
 )
-from pipeline.archive.schema import TABLES
-from pipeline.archive.store import Archive
-from pipeline.config import Source
-from pipeline.models import ExtractedArticle, TopicMatch
+from pantau.pipeline.archive.schema import TABLES
+from pantau.pipeline.archive.store import Archive
+from pantau.pipeline.config import Source
+from pantau.pipeline.models import ExtractedArticle, TopicMatch
 from tests.conftest import PANTAU, ROOT, SEEDS
 
 CHROMIUM = "/usr/bin/chromium"

@@ -12,10 +12,10 @@ from pantau import commands
 from pantau.cli import build_parser
 from pantau.errors import EXIT_LOCKED, EXIT_OK
 from pantau.lock import RunLock
-from pipeline.alerts import slack, webhook
-from pipeline.archive.store import Archive, body_hash
-from pipeline.timestamps import utc_z
-from spiders.incremental import ArchiveState
+from pantau.pipeline.alerts import slack, webhook
+from pantau.pipeline.archive.store import Archive, body_hash
+from pantau.pipeline.timestamps import utc_z
+from pantau.spiders.incremental import ArchiveState
 from tests.conftest import ROOT
 
 WIB = timezone(timedelta(hours=7))
@@ -139,8 +139,8 @@ def test_only_the_entry_point_imports_the_cli():
 def test_byline_date_words_come_from_the_date_grammar(byline, name):
     """The byline cleaner drops the month, weekday and zone spellings that pipeline.dates
     reads, and no others: one vocabulary for both."""
-    from pipeline.dates import MONTH_NAMES, WEEKDAY_NAMES
-    from pipeline.extract import _without_date_words
+    from pantau.pipeline.dates import MONTH_NAMES, WEEKDAY_NAMES
+    from pantau.pipeline.extract import _without_date_words
 
     assert "agst" in MONTH_NAMES and "jum'at" in WEEKDAY_NAMES
     assert _without_date_words(byline) == name

@@ -23,10 +23,10 @@ from scrapy.http import XmlResponse
 from scrapy.statscollectors import MemoryStatsCollector
 
 from pantau.fixtureweb import FixtureWeb
-from pipeline.archive.store import Archive
-from spiders import news
-from spiders.discovery import parse_sitemap
-from spiders.news import NewsSpider
+from pantau.pipeline.archive.store import Archive
+from pantau.spiders import news
+from pantau.spiders.discovery import parse_sitemap
+from pantau.spiders.news import NewsSpider
 from tests.conftest import corpus_file, run_pantau
 
 NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -89,7 +89,7 @@ def test_a_gzip_bomb_sitemap_is_cut_at_the_inflated_cap_and_keeps_what_came_befo
 
 
 def test_default_caps_are_the_settings() -> None:
-    from config import settings
+    from pantau.config import settings
 
     assert settings.PANTAU_SITEMAP_MAX_ENTRIES == 50_000
     assert settings.PANTAU_SITEMAP_MAX_BYTES <= settings.DOWNLOAD_MAXSIZE

@@ -25,7 +25,7 @@ import pytest
 import yaml
 
 from pantau.fixtureweb import FixtureWeb
-from pipeline.canonical import canonicalize_url
+from pantau.pipeline.canonical import canonicalize_url
 from tests.conftest import ROOT, run_pantau
 
 SITES_DIR = Path(__file__).parent / "fixtures" / "sites"
@@ -210,7 +210,7 @@ def test_second_run_fetches_no_post(world, site: str) -> None:
 
 
 def _extract(site: str, post: dict, template: str | None = None, edit=None):
-    from pipeline.extract import extract_or_reject
+    from pantau.pipeline.extract import extract_or_reject
 
     base = "http://127.0.0.1:8000"
     html = page_file(site, post["path"]).read_text(encoding="utf-8").replace("{{BASE}}", base)
@@ -254,7 +254,7 @@ def test_blogger_date_header_dates_a_post_without_a_timestamp() -> None:
 def test_blogger_byline_keeps_the_name_not_the_weekday() -> None:
     """Without JSON-LD, Contempo's header byline reads "Diposting oleh Admin Jumat, 08 Maret
     2024": the author is "Admin", never "Admin Jumat", and the date is `time.published`'s."""
-    from pipeline.extract import _clean_person
+    from pantau.pipeline.extract import _clean_person
 
     url = "http://127.0.0.1:8000/2024/03/x.html"
     assert _clean_person("Diposting oleh Admin Jumat, 08 Maret 2024", "Blog", url) == "Admin"
@@ -275,7 +275,7 @@ def test_blogger_byline_keeps_the_name_not_the_weekday() -> None:
 
 
 def test_blogger_url_rules() -> None:
-    from spiders.templates import get_template
+    from pantau.spiders.templates import get_template
 
     t = get_template("blogger")
     home = "https://humassintang.blogspot.com/"
@@ -300,7 +300,7 @@ def test_blogger_url_rules() -> None:
 def test_blogger_is_detected_from_its_generator_meta() -> None:
     """A source left at `generic` on a Blogger blog gets the Blogger rules (the spider swaps
     the template when the home page names its generator)."""
-    from spiders.templates import detect_template
+    from pantau.spiders.templates import detect_template
 
     for name in ("blogger-sintang", "blogger-sukamara"):
         assert detect_template((SITES_DIR / name / "index.html").read_text()) == "blogger"
@@ -309,7 +309,7 @@ def test_blogger_is_detected_from_its_generator_meta() -> None:
 
 
 def test_mobile_view_is_the_same_page() -> None:
-    from pipeline.canonical import desktop_url
+    from pantau.pipeline.canonical import desktop_url
 
     post = "https://x.blogspot.com/2024/03/bupati-lantik.html"
     assert canonicalize_url(post + "?m=1") == canonicalize_url(post)
@@ -318,7 +318,7 @@ def test_mobile_view_is_the_same_page() -> None:
 
 
 def test_config_accepts_the_blogger_template(tmp_path: Path) -> None:
-    from pipeline.config import load_config
+    from pantau.pipeline.config import load_config
 
     (tmp_path / "sources.yaml").write_text(
         "user_agent_contact: https://example.org/x\nsources:\n"

@@ -24,11 +24,11 @@ from scrapy.utils.test import get_crawler
 from twisted.internet.error import TCPTimedOutError
 from twisted.python.failure import Failure
 
-from pipeline.archive import frontier
-from pipeline.archive.db import connect
-from pipeline.archive.store import Archive
-from spiders.discovery import Entry
-from spiders.news import NewsSpider
+from pantau.pipeline.archive import frontier
+from pantau.pipeline.archive.db import connect
+from pantau.pipeline.archive.store import Archive
+from pantau.spiders.discovery import Entry
+from pantau.spiders.news import NewsSpider
 
 HERE = Path(__file__).resolve().parent
 SITES = HERE / "fixtures" / "sites"
@@ -493,14 +493,14 @@ def test_each_job_of_the_spider_lives_in_its_own_module() -> None:
     """The spider is composed of one mixin per job (issue 16): a callback moved back into
     news.py, or into another job's module, fails here."""
     homes = {
-        "spiders.news": ["from_crawler", "_setup", "initial_requests", "_inc"],
-        "spiders.page_requests": ["_page_request", "_page_item", "_page_body"],
-        "spiders.discovery_callbacks": [
+        "pantau.spiders.news": ["from_crawler", "_setup", "initial_requests", "_inc"],
+        "pantau.spiders.page_requests": ["_page_request", "_page_item", "_page_body"],
+        "pantau.spiders.discovery_callbacks": [
             "parse_robots", "parse_feed", "parse_sitemap", "parse_listing", "parse_home",
         ],
-        "spiders.frontier_scheduling": ["_consider", "_schedule", "_owed_requests", "on_idle"],
-        "spiders.article_callbacks": ["parse_article", "parse_article_page", "_follow_redirect"],
-        "spiders.error_callbacks": ["on_error", "_frontier_outcome"],
+        "pantau.spiders.frontier_scheduling": ["_consider", "_schedule", "_owed_requests", "on_idle"],
+        "pantau.spiders.article_callbacks": ["parse_article", "parse_article_page", "_follow_redirect"],
+        "pantau.spiders.error_callbacks": ["on_error", "_frontier_outcome"],
     }  # fmt: skip
     for module, names in homes.items():
         for name in names:

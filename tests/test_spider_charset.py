@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.htmlcodec import decode_html
+from pantau.pipeline.htmlcodec import decode_html
 from tests.conftest import corpus_file
 from tests.faultweb import relabel_charset
 from tests.test_spider_crawl import (  # the scripted server and crawl helpers
@@ -102,15 +102,15 @@ def test_utf16_label_over_single_byte_markup_is_a_lie() -> None:
 
 def test_extraction_decodes_bytes_as_the_crawl_does() -> None:
     """`pantau extract FILE` and the crawl read the same bytes the same way (no header)."""
-    import pipeline.extract
+    import pantau.pipeline.extract
 
     lying_meta = relabel_charset(PAGE_TEXT, "windows-1252").encode("utf-8")
     for body in (PAGE, PAGE_TEXT.encode("cp1252"), lying_meta, TEXT.encode("cp1252")):
-        assert pipeline.extract.decode_html(body) == decode_html(body, None)[0]
+        assert pantau.pipeline.extract.decode_html(body) == decode_html(body, None)[0]
     # the UTF-8 text under a windows-1252 meta is read as declared without a header, and as
     # UTF-8 with the header the pipeline stores beside it: what reextract relies on
     stored = "text/html; charset=utf-8"
-    assert pipeline.extract.decode_html(lying_meta, stored) == lying_meta.decode("utf-8")
+    assert pantau.pipeline.extract.decode_html(lying_meta, stored) == lying_meta.decode("utf-8")
 
 
 # --------------------------------------------------------------------------- in a real crawl

@@ -327,7 +327,7 @@ def sample_config(tmp: Path, web, fixtureweb) -> Path:
 
 
 def article_paths(log: list[tuple[str, int]], template: str) -> list[str]:
-    from spiders.templates import get_template
+    from pantau.spiders.templates import get_template
 
     t = get_template(template)
     return [p for p, _ in log if t.is_article_url("http://h" + p.split("?")[0])]
@@ -349,7 +349,7 @@ def test_tribun_single_page_view(tmp_path: Path, web) -> None:
 def test_incremental_runs_fetch_only_what_is_new(tmp_path: Path, web) -> None:
     """First run archives the site; an unchanged site costs no article fetch; one new article
     costs that article and the discovery pages that point to it."""
-    pytest.importorskip("pipeline.scrapy_pipeline")
+    pytest.importorskip("pantau.pipeline.scrapy_pipeline")
     w, fixtureweb = web
     cfg = sample_config(tmp_path, w, fixtureweb)
     site = "beritarafflesia"

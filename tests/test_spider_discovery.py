@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from spiders.discovery import (
+from pantau.spiders.discovery import (
     DiscoveryError,
     current_page_number,
     feed_links_from_html,
@@ -19,7 +19,7 @@ from spiders.discovery import (
     parse_sitemap,
     sitemaps_from_robots,
 )
-from spiders.templates import get_template
+from pantau.spiders.templates import get_template
 from tests.conftest import corpus_file
 
 NOW = datetime(2024, 2, 12, 12, 0, tzinfo=UTC)
@@ -166,13 +166,13 @@ def test_listing_dates(text: str, expected: datetime | None) -> None:
 
 def test_discovery_reads_dates_with_the_pipeline_grammar() -> None:
     """One home for the date rules: discovery calls pipeline.dates, it has none of its own."""
-    import spiders.discovery
-    from pipeline import dates
+    import pantau.spiders.discovery
+    from pantau.pipeline import dates
 
     for name in ("parse_feed_date", "parse_listing_date", "parse_timestamp"):
-        assert getattr(spiders.discovery, name) is getattr(dates, name)
+        assert getattr(pantau.spiders.discovery, name) is getattr(dates, name)
     for old in ("MONTHS_ID", "TZ_NAMES", "parse_iso", "_REL_RE", "_DMY_NAME_RE", "_ISO_RE"):
-        assert not hasattr(spiders.discovery, old)
+        assert not hasattr(pantau.spiders.discovery, old)
 
 
 def test_listing_date_next_to_a_link_in_glued_markup() -> None:

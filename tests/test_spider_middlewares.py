@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from spiders.middlewares import block_reason, retry_after_seconds
+from pantau.spiders.middlewares import block_reason, retry_after_seconds
 from tests.conftest import corpus_file
 
 CLOUDFLARE = b"""<!DOCTYPE html><html lang="en-US"><head><title>Just a moment...</title>

@@ -6,7 +6,7 @@ import textwrap
 
 from scrapy.crawler import Crawler
 
-from spiders.news import NewsSpider
+from pantau.spiders.news import NewsSpider
 
 
 def make_config(tmp_path, extra: str) -> str:

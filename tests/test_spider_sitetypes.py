@@ -23,7 +23,7 @@ import pytest
 import yaml
 
 from pantau.fixtureweb import FixtureWeb
-from pipeline.canonical import canonicalize_url
+from pantau.pipeline.canonical import canonicalize_url
 from tests.conftest import run_pantau
 
 pytestmark = pytest.mark.slow
@@ -245,7 +245,7 @@ def test_sites_are_what_the_readme_says() -> None:
 
 
 def test_desktop_url_of_amp_and_mobile_links() -> None:
-    from pipeline.canonical import desktop_url
+    from pantau.pipeline.canonical import desktop_url
 
     home = "https://www.tribunjateng.co.id/"
     assert desktop_url("https://m.tribunjateng.co.id/2024/03/05/x-y", home) == (
@@ -263,7 +263,7 @@ def test_desktop_url_of_amp_and_mobile_links() -> None:
 
 
 def test_listing_pages_numbered_in_the_path_or_query() -> None:
-    from spiders.discovery import current_page_number, listing_base, next_page_url
+    from pantau.spiders.discovery import current_page_number, listing_base, next_page_url
 
     assert current_page_number("https://x.id/terkini/2") == 2
     assert current_page_number("https://x.id/category/daerah/page/3/") == 3
@@ -280,7 +280,7 @@ def test_listing_pages_numbered_in_the_path_or_query() -> None:
 def test_headline_words_are_not_listing_dates() -> None:
     from datetime import UTC, datetime, timedelta
 
-    from spiders.discovery import parse_listing_date
+    from pantau.spiders.discovery import parse_listing_date
 
     now = datetime(2026, 11, 23, 12, tzinfo=UTC)
     assert parse_listing_date("Harga Emas Hari Ini Naik Tajam di Pasar Ambon", now) is None
@@ -291,7 +291,7 @@ def test_headline_words_are_not_listing_dates() -> None:
 
 
 def test_template_rules_for_the_new_site_types() -> None:
-    from spiders.templates import get_template
+    from pantau.spiders.templates import get_template
 
     generic, wp, antara = get_template("generic"), get_template("wordpress"), get_template("antara")
     assert [u.rsplit("/", 1)[-1] for u in generic.fallback_sitemaps("https://x.id/")] == [

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.htmlcodec import decode_html
-from spiders.templates import get_template
+from pantau.pipeline.htmlcodec import decode_html
+from pantau.spiders.templates import get_template
 from tests.conftest import corpus_file
 
 TRIBUN = (

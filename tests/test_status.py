@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from pantau.pipeline.archive.store import Archive
+from pantau.pipeline.config import PantauConfig, Source
+from pantau.pipeline.models import ExtractedArticle
 from pantau.status import _run_rates, print_status, source_health
-from pipeline.archive.store import Archive
-from pipeline.config import PantauConfig, Source
-from pipeline.models import ExtractedArticle
 from tests.conftest import SEEDS, run_pantau
 
 GOOD = dict(status="ok", pages=40, articles_new=10, not_articles=1, with_date=10)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.archive.store import Archive
+from pantau.pipeline.archive.store import Archive
 from tests.conftest import run_pantau
 from tests.receivers import SmtpReceiver, WebhookReceiver, verify_standard_webhook
 

@@ -7,9 +7,9 @@ import sqlite3
 
 import pytest
 
-from pipeline.archive.store import Archive
-from pipeline.config import PantauConfig, Subscription, Topic
-from pipeline.models import ExtractedArticle, TopicMatch
+from pantau.pipeline.archive.store import Archive
+from pantau.pipeline.config import PantauConfig, Subscription, Topic
+from pantau.pipeline.models import ExtractedArticle, TopicMatch
 
 SEED_003 = "003_86b1aa17d938dc51.txt"
 SEED_000 = "000_142c9fa3561fec24.txt"
@@ -244,7 +244,7 @@ def test_matches_and_fts(archive, seed_texts):
 
 
 def test_pages_keep_compressed_raw_html(archive):
-    from pipeline.archive.store import decompress
+    from pantau.pipeline.archive.store import decompress
 
     html = b"<html><body><p>Revolusi mental ASN</p></body></html>" * 50
     archive.store_page(
@@ -286,7 +286,7 @@ def test_304_keeps_the_stored_body_and_hash(archive):
 
 
 def test_run_status_failed_when_every_article_page_failed():
-    from pipeline.scrapy_pipeline import summarise_stats
+    from pantau.pipeline.scrapy_pipeline import summarise_stats
 
     base = {
         "downloader/request_count": 12,
@@ -327,7 +327,7 @@ def test_normalised_text_drops_exactly_the_combining_marks(text):
     """The fast path (only non-ASCII characters checked) equals the per-character definition."""
     import unicodedata
 
-    from pipeline.dedup import normalise_text
+    from pantau.pipeline.dedup import normalise_text
 
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     want = " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
@@ -342,7 +342,7 @@ def test_minhash_is_datasketchs_bit_for_bit():
     import numpy as np
     from datasketch import MinHash
 
-    from pipeline import dedup
+    from pantau.pipeline import dedup
 
     template = MinHash(num_perm=dedup.NUM_PERM, seed=1)
     rng = random.Random(3)

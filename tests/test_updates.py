@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.archive.store import open_db
-from spiders.incremental import ArchiveState
+from pantau.pipeline.archive.store import open_db
+from pantau.spiders.incremental import ArchiveState
 from tests.newsroom import (
     Newsroom,
     Page,
@@ -219,7 +219,7 @@ def test_the_recheck_window_is_the_last_48_hours(tmp_path):
 
 
 def test_site_dates_are_kept_per_url_and_only_move_forward(tmp_path):
-    from pipeline.archive import frontier
+    from pantau.pipeline.archive import frontier
 
     db = open_db(tmp_path / "a.db")
     rows_ = [{"url": "http://x.test/a", "source": "s", "site_date": "2024-09-11T09:00:00+07:00"}]

@@ -13,8 +13,8 @@ import ssl
 from email.message import EmailMessage
 from email.utils import formatdate
 
-from pipeline.alerts.payload import AlertItem
-from pipeline.config import Smtp
+from pantau.pipeline.alerts.payload import AlertItem
+from pantau.pipeline.config import Smtp
 
 
 def _one_line(text: str | None) -> str:

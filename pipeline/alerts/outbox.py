@@ -13,12 +13,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
-from pipeline.alerts import webhook
-from pipeline.alerts.payload import AlertItem
-from pipeline.archive import outbox as rows
-from pipeline.archive.db import transaction
-from pipeline.config import Subscription
-from pipeline.timestamps import utc_z
+from pantau.pipeline.alerts import webhook
+from pantau.pipeline.alerts.payload import AlertItem
+from pantau.pipeline.archive import outbox as rows
+from pantau.pipeline.archive.db import transaction
+from pantau.pipeline.config import Subscription
+from pantau.pipeline.timestamps import utc_z
 
 
 def parse_ts(value: str | None) -> datetime | None:

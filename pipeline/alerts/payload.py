@@ -11,7 +11,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipeline.archive import outbox
+from pantau.pipeline.archive import outbox
 
 SNIPPET_FALLBACK_CHARS = 280
 

@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from pipeline.alerts import slack
-from pipeline.alerts.outbox import Unit, parse_ts
-from pipeline.alerts.payload import AlertItem, load_item
-from pipeline.alerts.policy import RetryPolicy
-from pipeline.archive import outbox
-from pipeline.config import PantauConfig, Subscription
+from pantau.pipeline.alerts import slack
+from pantau.pipeline.alerts.outbox import Unit, parse_ts
+from pantau.pipeline.alerts.payload import AlertItem, load_item
+from pantau.pipeline.alerts.policy import RetryPolicy
+from pantau.pipeline.archive import outbox
+from pantau.pipeline.config import PantauConfig, Subscription
 
 log = logging.getLogger("pantau.alerts")
 

@@ -30,15 +30,15 @@ from pathlib import Path
 
 import httpx
 
-from pipeline.alerts import mail, outbox, slack, transport, webhook
-from pipeline.alerts.netguard import describe
-from pipeline.alerts.outbox import Unit
-from pipeline.alerts.payload import AlertItem
-from pipeline.alerts.plan import make_plan
-from pipeline.alerts.policy import RetryPolicy
-from pipeline.alerts.transport import USER_AGENT, Outcome
-from pipeline.archive.outbox import has_table, open_outbox
-from pipeline.config import PantauConfig, Subscription
+from pantau.pipeline.alerts import mail, outbox, slack, transport, webhook
+from pantau.pipeline.alerts.netguard import describe
+from pantau.pipeline.alerts.outbox import Unit
+from pantau.pipeline.alerts.payload import AlertItem
+from pantau.pipeline.alerts.plan import make_plan
+from pantau.pipeline.alerts.policy import RetryPolicy
+from pantau.pipeline.alerts.transport import USER_AGENT, Outcome
+from pantau.pipeline.archive.outbox import has_table, open_outbox
+from pantau.pipeline.config import PantauConfig, Subscription
 
 __all__ = [
     "DeliveryError",

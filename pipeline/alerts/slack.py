@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipeline.alerts.payload import AlertItem
+from pantau.pipeline.alerts.payload import AlertItem
 
 # Block Kit limits: 50 blocks a message, 3000 characters a section text.
 SECTION_LIMIT = 2900

@@ -15,9 +15,9 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from pipeline.alerts.netguard import UnsafeURL, check_url, describe
-from pipeline.config import Subscription
-from pipeline.httputil import retry_after_seconds
+from pantau.pipeline.alerts.netguard import UnsafeURL, check_url, describe
+from pantau.pipeline.config import Subscription
+from pantau.pipeline.httputil import retry_after_seconds
 
 USER_AGENT = "Pantau-Alerts/0.1"
 MAX_ERROR_BODY = 4096

@@ -15,8 +15,8 @@ import string
 from datetime import datetime
 from typing import Any
 
-from pipeline.alerts.payload import AlertItem
-from pipeline.timestamps import utc_z
+from pantau.pipeline.alerts.payload import AlertItem
+from pantau.pipeline.timestamps import utc_z
 
 _ID_ALPHABET = string.ascii_letters + string.digits
 

@@ -43,7 +43,7 @@ def connect(
         )
         conn.execute(f"PRAGMA busy_timeout = {int((busy_s or READ_BUSY_S) * 1000)}")
     else:
-        from pipeline.archive import migrations  # which imports this module
+        from pantau.pipeline.archive import migrations  # which imports this module
 
         path.parent.mkdir(parents=True, exist_ok=True)
         busy = busy_s or WRITE_BUSY_S

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pipeline.timestamps import utc_z
+from pantau.pipeline.timestamps import utc_z
 
 BACKOFF_S = 3600.0  # first retry after an hour (PANTAU_FRONTIER_BACKOFF)
 BACKOFF_MAX_S = 24 * 3600.0  # never wait more than a day (PANTAU_FRONTIER_BACKOFF_MAX)

@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 import sqlite_utils
 
-from pipeline.archive import schema
+from pantau.pipeline.archive import schema
 
 WORDS_DDL = [
     "CREATE TABLE IF NOT EXISTS article_words (word TEXT PRIMARY KEY) WITHOUT ROWID",

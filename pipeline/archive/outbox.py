@@ -12,7 +12,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from pipeline.archive.db import connect
+from pantau.pipeline.archive.db import connect
 
 
 def open_outbox(db_path: str | Path) -> sqlite3.Connection:

@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
-from pipeline.archive import schema
+from pantau.pipeline.archive import schema
 
 # -- archive_meta ------------------------------------------------------------------------
 

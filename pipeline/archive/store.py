@@ -17,13 +17,13 @@ from pathlib import Path
 
 import sqlite_utils
 
-from pipeline import dedup
-from pipeline.archive.db import connect, transaction
-from pipeline.archive.upkeep import record_words
-from pipeline.canonical import canonicalize_url
-from pipeline.config import PantauConfig, Source, Subscription
-from pipeline.models import ExtractedArticle, TopicMatch
-from pipeline.timestamps import utc_z
+from pantau.pipeline import dedup
+from pantau.pipeline.archive.db import connect, transaction
+from pantau.pipeline.archive.upkeep import record_words
+from pantau.pipeline.canonical import canonicalize_url
+from pantau.pipeline.config import PantauConfig, Source, Subscription
+from pantau.pipeline.models import ExtractedArticle, TopicMatch
+from pantau.pipeline.timestamps import utc_z
 
 
 def open_db(path: str | Path) -> sqlite_utils.Database:

@@ -10,9 +10,9 @@ import logging
 import sqlite3
 from pathlib import Path
 
-from pipeline import textnorm
-from pipeline.archive import schema
-from pipeline.archive.db import connect, transaction
+from pantau.pipeline import textnorm
+from pantau.pipeline.archive import schema
+from pantau.pipeline.archive.db import connect, transaction
 
 log = logging.getLogger("pantau")
 

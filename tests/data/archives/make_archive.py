@@ -23,8 +23,8 @@ import tempfile
 from pathlib import Path
 
 from pantau.cli import main as pantau_main
-from pipeline import storage
-from pipeline.models import ExtractedArticle
+from pantau.pipeline import storage
+from pantau.pipeline.models import ExtractedArticle
 
 
 def _demo(db: Path) -> None:

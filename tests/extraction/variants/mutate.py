@@ -121,7 +121,7 @@ def unseen_url(url: str) -> str:
 
 def mutate(case: Case, variant: Variant) -> str:
     """The page of `case` changed by `variant` (HTML text)."""
-    from pipeline.extract import parse_html
+    from pantau.pipeline.extract import parse_html
 
     tree = parse_html(case.html)
     a = anchors(tree, case)
@@ -182,7 +182,7 @@ def paragraph_twice(tree: etree._Element, a: Anchors) -> None:
 
 def mid_text(case: Case) -> str:
     """The first sentence of the body's middle paragraph (what `paragraph_twice` repeats)."""
-    from pipeline.extract import parse_html
+    from pantau.pipeline.extract import parse_html
 
     a = anchors(parse_html(case.html), case)
     text = squash(a.mid.text_content())
