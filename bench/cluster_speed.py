@@ -1,6 +1,11 @@
 """Cluster speed: `pantau crawl` with 1, 2 and 3 `pantau worker`s beside the single-machine crawl
 and the extraction-bound limit (cores x plain-trafilatura pages/s, measured in the same run).
 
+Two kinds of cluster rows over the same pages: workers extract and the coordinator fetches
+(`fetch: coordinator`), and workers fetch and extract (`fetch: workers`, the default). The
+coordinator's CPU a request in the second kind is the dispatcher's limit: 1000 / that many
+requests a second, whatever the number of workers.
+
 The generated loopback web of bench/crawl_speed.py (real corpus templates, generated text) is
 served by `pantau.fixtureweb.FixtureWeb`; a redis-server of our own runs on a unix socket in a
 temp dir. Each crawl starts from an empty archive with the same loopback settings. Workers are
@@ -43,6 +48,8 @@ NAME = "cluster_speed"
 SITES = 10
 WORKER_COUNTS = (1, 2, 3)
 SENT_RE = re.compile(r"cluster: (\d+) page\(s\) sent to workers, (\d+) extracted here")
+FETCHED_RE = re.compile(r"cluster: (\d+) request\(s\) fetched by workers, (\d+) here")
+FETCH_MODES = ("coordinator", "workers")
 
 
 def cores() -> int:
@@ -113,7 +120,24 @@ def run_crawl(cfg: Path, db: Path, workdir: Path) -> dict:
     result = run_measured(cmd, env, cwd=workdir)
     m = SENT_RE.search(result["stderr"])  # INFO: pages sent to workers, pages extracted here
     result["sent"], result["inline"] = (int(m.group(1)), int(m.group(2))) if m else (0, 0)
+    f = FETCHED_RE.search(result["stderr"])  # requests fetched by workers, fetched here
+    result["fetched"], result["fetched_here"] = (int(f.group(1)), int(f.group(2))) if f else (0, 0)
     return result
+
+
+def wait_for_workers(url: str, n: int, timeout: float = 60.0) -> None:
+    """Until `n` workers reported to Redis (a coordinator that sees none fetches itself)."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    try:
+        deadline = time.monotonic() + timeout
+        while client.hlen("pantau:workers") < n:
+            if time.monotonic() > deadline:
+                raise SystemExit(f"{n} worker(s) did not report within {timeout:g} s")
+            time.sleep(0.1)
+    finally:
+        client.close()
 
 
 def stop_worker(proc: subprocess.Popen) -> float:
@@ -154,10 +178,12 @@ def main() -> None:
         try:
             single_cfg = tmp / "config-single"
             write_config_dir(single_cfg, sources_yaml(web), max_requests=per_site + 50)
-            cluster_cfg = tmp / "config-cluster"
-            write_config_dir(cluster_cfg, sources_yaml(web), max_requests=per_site + 50)
-            with (cluster_cfg / "sources.yaml").open("a", encoding="utf-8") as f:
-                f.write(f"cluster:\n  redis_url: {url}\n")
+            cluster_cfgs = {}
+            for mode in FETCH_MODES:
+                cfg = cluster_cfgs[mode] = tmp / f"config-cluster-{mode}"
+                write_config_dir(cfg, sources_yaml(web), max_requests=per_site + 50)
+                with (cfg / "sources.yaml").open("a", encoding="utf-8") as f:
+                    f.write(f"cluster:\n  redis_url: {url}\n  fetch: {mode}\n")
 
             log("single machine: pantau crawl (local extraction pool)")
             web.clear_log()
@@ -167,31 +193,34 @@ def main() -> None:
             served = len(web.request_log)
             rows.append(("single machine", served, single, stored(tmp / "single.db"), None))
 
-            for n in WORKER_COUNTS:
-                flush(url)
-                log(f"cluster: coordinator + {n} worker(s)")
-                workers = [
-                    subprocess.Popen(
-                        [PANTAU, "--config-dir", str(cluster_cfg), "-q", "worker"]
-                        + ["--processes", "1"],
-                        env=env_for_child(),
-                        cwd=tmp,
-                        stdout=subprocess.DEVNULL,
-                        stderr=subprocess.DEVNULL,
-                    )
-                    for _ in range(n)
-                ]
-                time.sleep(2.0)  # workers import trafilatura and join before the crawl starts
-                web.clear_log()
-                db = tmp / f"cluster-{n}.db"
-                crawl = run_crawl(cluster_cfg, db, tmp)
-                served_n = len(web.request_log)
-                worker_cpu = sum(stop_worker(w) for w in workers)
-                if crawl["rc"] not in (0, 1):
-                    raise SystemExit(f"cluster crawl failed: {crawl['stderr']}")
-                crawl["worker_cpu"] = worker_cpu
-                crawl["redis_mb"] = redis_memory_mb(url)
-                rows.append((f"cluster, {n} worker(s)", served_n, crawl, stored(db), n))
+            for mode in FETCH_MODES:
+                for n in WORKER_COUNTS:
+                    flush(url)
+                    log(f"cluster (fetch: {mode}): coordinator + {n} worker(s)")
+                    workers = [
+                        subprocess.Popen(
+                            [PANTAU, "--config-dir", str(cluster_cfgs[mode]), "-q", "worker"]
+                            + ["--processes", "1"],
+                            env=env_for_child(),
+                            cwd=tmp,
+                            stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL,
+                        )
+                        for _ in range(n)
+                    ]
+                    wait_for_workers(url, n)  # they import trafilatura and join first
+                    web.clear_log()
+                    db = tmp / f"cluster-{mode}-{n}.db"
+                    crawl = run_crawl(cluster_cfgs[mode], db, tmp)
+                    served_n = len(web.request_log)
+                    worker_cpu = sum(stop_worker(w) for w in workers)
+                    if crawl["rc"] not in (0, 1):
+                        raise SystemExit(f"cluster crawl failed: {crawl['stderr']}")
+                    crawl["worker_cpu"] = worker_cpu
+                    crawl["redis_mb"] = redis_memory_mb(url)
+                    who = "workers fetch" if mode == "workers" else "coordinator fetches"
+                    label = f"cluster, {who}, {n} worker(s)"
+                    rows.append((label, served_n, crawl, stored(db), n))
         finally:
             web.stop()
 
@@ -216,13 +245,16 @@ def main() -> None:
                     fmt(work_ms, 2) if work_ms is not None else "-",
                     fmt(r.get("redis_mb", 0), 1) if n else "-",
                     f"{r['sent']:,} / {r['inline']:,}" if n else "-",
+                    f"{r['fetched']:,} / {r['fetched_here']:,}" if n and r["fetched"] else "-",
                 )
             )
         short = [f"{label} ({n_stored:,})" for label, _s, _r, n_stored, _n in rows]
         short = [x for x, row in zip(short, rows, strict=True) if row[3] < n_articles]
         best = max(rows[1:], key=lambda x: x[3] / x[2]["wall"])
-        last = rows[-1]
+        last_extract = [r for r in rows if "coordinator fetches" in r[0]][-1]
+        last = rows[-1]  # workers fetch, the most workers
         coord_ms, work_ms = per_page[last[0]]
+        coord_x_ms, work_x_ms = per_page[last_extract[0]]
         md = [
             f"Generated loopback web: {SITES} sites x {per_site} articles = {n_articles:,} "
             f"article pages; {cores()} cores here. Extraction-bound limit = {cores()} cores x "
@@ -248,14 +280,20 @@ def main() -> None:
                     "worker CPU ms/article",
                     "Redis peak MiB",
                     "pages to workers / extracted by coordinator",
+                    "requests fetched by workers / by coordinator",
                 ],
                 table,
             ),
             "",
-            f"- Per-page costs for the extrapolation in docs/scaling.md (cluster, {last[4]} "
-            f"workers): coordinator {fmt(coord_ms, 2)} ms CPU a request (fetch, parse, dedup, "
-            f"store, queue), a worker {fmt(work_ms or 0, 2)} ms CPU an article (extract + match "
-            "+ JSON both ways).",
+            f"- Per-page costs for the extrapolation in docs/scaling.md ({last[4]} workers): "
+            f"workers fetch: coordinator {fmt(coord_ms, 2)} ms CPU a request (schedule, send "
+            f"and take the fetch, parse, dedup, store, queue), a worker {fmt(work_ms or 0, 2)} "
+            "ms CPU an article (its fetches + extract + match + JSON both ways); the "
+            f"coordinator fetches: {fmt(coord_x_ms, 2)} ms a request, a worker "
+            f"{fmt(work_x_ms or 0, 2)} ms an article.",
+            f"- Dispatcher limit (workers fetch): 1000 / {fmt(coord_ms, 2)} ms = "
+            f"**{fmt(1000 / max(coord_ms, 1e-9))} requests/s** on one coordinator core, "
+            "whatever the number of workers.",
             *(
                 [f"- **Rows that stored fewer than {n_articles:,} articles:** {', '.join(short)}."]
                 if short
@@ -267,11 +305,15 @@ def main() -> None:
             "workers on other machines.",
         ]
         single_rate = rows[0][3] / rows[0][2]["wall"]
-        rates = ", ".join(f"{r[4]}w {fmt(r[3] / r[2]['wall'])}" for r in rows[1:])
+        rates = {
+            mode: ", ".join(f"{r[4]}w {fmt(r[3] / r[2]['wall'])}" for r in rows[1:] if key in r[0])
+            for mode, key in (("extract", "coordinator fetches"), ("fetch", "workers fetch"))
+        }
         headline = (
-            f"{NAME}: single {fmt(single_rate)} articles/s, cluster {rates} articles/s, "
+            f"{NAME}: single {fmt(single_rate)} articles/s, cluster extract-only "
+            f"{rates['extract']}, fetch+extract {rates['fetch']} articles/s, "
             f"limit {fmt(limit)} ({cores()} cores x trafilatura {fmt(traf)}), "
-            f"worker {fmt(work_ms or 0, 1)} ms/article"
+            f"dispatcher {fmt(1000 / max(coord_ms, 1e-9))} requests/s"
         )
         emit(NAME, "\n".join(md), headline)
     finally:

@@ -275,7 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
     wk = _command(
         sub,
         "worker",
-        "extract pages for a cluster's coordinator, taken from Redis (docs/scaling.md)",
+        "fetch and extract for a cluster's coordinator, through Redis (docs/scaling.md)",
         "pantau worker                    # joins the cluster: section of sources.yaml",
         "pantau worker --redis-url redis://10.0.0.5:6379/0 --processes 4",
     )
@@ -305,6 +305,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         metavar="S",
         help="seconds without a heartbeat before a worker's pages are requeued (default 60)",
+    )
+    wk.add_argument(
+        "--fetch-threads",
+        type=int,
+        default=8,
+        metavar="N",
+        help="requests a process fetches at once for the coordinator (default 8; 0: extract only)",
     )
     return p
 

@@ -1,9 +1,10 @@
-"""Distributed extraction over Redis (docs/scaling.md): the coordinator's side and what both
-sides share.
+"""Distributed mode over Redis (docs/scaling.md): the coordinator's side and what both sides
+share.
 
-The coordinator (`pantau run`/`crawl` with `cluster:` in sources.yaml) fetches as on one machine
-and stays the archive's only writer; the per-page CPU work (`extract_and_match`) goes to a
-Dramatiq queue in Redis, and `pantau worker` processes on any machine take it from there.
+The coordinator (`pantau run`/`crawl` with `cluster:` in sources.yaml) schedules the crawl as on
+one machine and stays the archive's only writer; the network fetch (pantau.cluster_fetch, unless
+`fetch: coordinator`) and the per-page CPU work (`extract_and_match`) go to Dramatiq queues in
+Redis, and `pantau worker` processes on any machine take them from there.
 Dramatiq acknowledges a message only after its result is stored: what a killed worker had taken
 goes back to the queue once its heartbeat is `dead_worker_after` seconds old. Results come back
 through Dramatiq's Redis result backend. Nothing here runs without a `cluster:` config.
@@ -31,6 +32,7 @@ NAMESPACE = "pantau"  # prefix of every Redis key: Dramatiq's queues and Pantau'
 ACTOR = "pantau_extract_and_match"
 WORKERS_KEY = f"{NAMESPACE}:workers"  # hash: worker id -> JSON of host, pid, done, last_seen
 DONE_KEY = f"{NAMESPACE}:pages-done"  # + ":<unix minute>": pages extracted in that minute
+FETCHED_KEY = f"{NAMESPACE}:pages-fetched"  # + ":<unix minute>": requests fetched in that minute
 WORKER_SEEN_S = 30  # a worker that reported within this time is listed as up
 WAIT_SLICE_MS = 2000  # one blocking wait for a result; below redis-py's 5 s socket timeout
 MAX_WAITING = 256  # pages one coordinator has in the queue and waits for at once
@@ -89,7 +91,8 @@ def decode_result(data: dict[str, Any]) -> ExtractResult:
 
 
 def make_broker(cluster: Cluster, *, maintenance_every: float | None = None):
-    """A Dramatiq Redis broker with the result backend, and the extraction actor bound to it.
+    """A Dramatiq Redis broker with the result backend, and the extraction actor bound to it
+    (returned) and the fetch actor (`broker.get_actor(cluster_fetch.FETCH_ACTOR)`).
 
     Dramatiq requeues a dead worker's unacknowledged messages during "maintenance", which it
     runs on a random 0.1% of its Redis calls: too rare for a small cluster. Here every process
@@ -104,21 +107,42 @@ def make_broker(cluster: Cluster, *, maintenance_every: float | None = None):
     every = maintenance_every if maintenance_every is not None else cluster.dead_worker_after / 2
 
     class TimelyBroker(RedisBroker):
-        _last_maintenance = 0.0
+        """Maintenance runs on the queue of the call that carries it: each queue (extraction,
+        fetch) keeps its own clock, or the busier consumer would take every turn."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._last_maintenance: dict[str | None, float] = {}
+            self._call = threading.local()  # the queue of this thread's dispatch call
+
+        def _dispatch(self, command: str):
+            inner = super()._dispatch(command)
+
+            def do_dispatch(queue_name: str, *args: Any):
+                self._call.queue = queue_name
+                return inner(queue_name, *args)
+
+            return do_dispatch
 
         def _should_do_maintenance(self, command: str) -> int:
             if command in MAINTENANCE_COMMAND_BLACKLIST:
                 return 0
+            queue = getattr(self._call, "queue", None)
             now = time.monotonic()
-            if now - self._last_maintenance >= every:
-                self._last_maintenance = now
+            if now - self._last_maintenance.get(queue, 0.0) >= every:
+                self._last_maintenance[queue] = now
                 return 1
             return super()._should_do_maintenance(command)
 
     import redis
 
-    # one connection per page being waited for (redis-py 8 caps a pool at 100 by default)
-    pool = redis.ConnectionPool.from_url(cluster.redis_url, max_connections=MAX_WAITING + 32)
+    from pantau.cluster_fetch import FETCH_ACTOR, fetch_queue, start_within
+    from pantau.cluster_fetch import MAX_WAITING as MAX_FETCHING
+
+    # one connection per page or request being waited for (redis-py 8 caps a pool at 100)
+    pool = redis.ConnectionPool.from_url(
+        cluster.redis_url, max_connections=MAX_WAITING + MAX_FETCHING + 32
+    )
     broker = TimelyBroker(
         client=redis.Redis(connection_pool=pool),
         namespace=NAMESPACE,
@@ -127,7 +151,7 @@ def make_broker(cluster: Cluster, *, maintenance_every: float | None = None):
     )
     backend = RedisBackend(client=broker.client, namespace=f"{NAMESPACE}-results")
     broker.add_middleware(Results(backend=backend))
-    from pantau.worker import extract_message
+    from pantau.worker import extract_message, fetch_message
 
     actor = dramatiq.Actor(
         extract_message,
@@ -140,6 +164,21 @@ def make_broker(cluster: Cluster, *, maintenance_every: float | None = None):
             "max_retries": 0,  # a page that fails is extracted by the coordinator instead
             "time_limit": int(cluster.result_timeout * 1000),
             "result_ttl": int(cluster.result_timeout * 1000) + 60_000,
+        },
+    )
+    dramatiq.Actor(
+        fetch_message,
+        broker=broker,
+        actor_name=FETCH_ACTOR,
+        queue_name=fetch_queue(cluster),
+        priority=0,
+        options={
+            "store_results": True,
+            "max_retries": 0,  # a failed fetch is Scrapy's to retry, in the site's slot
+            # not started by then: dropped, since the coordinator stops waiting soon after
+            "max_age": int(start_within(cluster) * 1000),
+            "time_limit": 15 * 60_000,  # httpx's own timeouts end a fetch long before
+            "result_ttl": int(start_within(cluster) * 1000) + 15 * 60_000,
         },
     )
     return broker, actor, backend
@@ -223,11 +262,13 @@ class ClusterExtractor:
 
 
 def cluster_status(cluster: Cluster, now: float | None = None) -> dict[str, Any]:
-    """Workers seen lately, queue depth, and pages extracted per minute (the average over this
-    minute and the 4 before it)."""
+    """Workers seen lately, queue depths, and pages extracted and requests fetched per minute
+    (the average over this minute and the 4 before it)."""
     import json
 
     import redis
+
+    from pantau.cluster_fetch import fetch_queue
 
     now = time.time() if now is None else now
     client = redis.Redis.from_url(cluster.redis_url, socket_timeout=5)
@@ -237,8 +278,12 @@ def cluster_status(cluster: Cluster, now: float | None = None) -> dict[str, Any]
         in_progress = sum(
             client.scard(k) for k in client.scan_iter(f"{NAMESPACE}:__acks__.*.{cluster.queue}")
         )
+        fq = fetch_queue(cluster)
+        fetch_queued = client.llen(f"{NAMESPACE}:{fq}")
+        fetching = sum(client.scard(k) for k in client.scan_iter(f"{NAMESPACE}:__acks__.*.{fq}"))
         minute = int(now // 60)
         counts = client.mget([f"{DONE_KEY}:{m}" for m in range(minute - 4, minute + 1)])
+        fetched = client.mget([f"{FETCHED_KEY}:{m}" for m in range(minute - 4, minute + 1)])
     finally:
         client.close()
     workers = []
@@ -255,6 +300,15 @@ def cluster_status(cluster: Cluster, now: float | None = None) -> dict[str, Any]
         "in_progress": int(in_progress),
         "workers": workers,
         "pages_per_minute": round(sum(int(c or 0) for c in counts) / 5, 1),
+        "queues": {  # every queue's depths (pantau.cluster_view records them all)
+            cluster.queue: {"queued": int(queued), "in_progress": int(in_progress)},
+            fq: {"queued": int(fetch_queued), "in_progress": int(fetching)},
+        },
+        "fetch": cluster.fetch,
+        "fetch_queue": fq,
+        "fetch_queued": int(fetch_queued),
+        "fetching": int(fetching),
+        "fetched_per_minute": round(sum(int(c or 0) for c in fetched) / 5, 1),
     }
 
 
@@ -281,10 +335,12 @@ def print_cluster_status(cluster: Cluster) -> None:
     print(
         f"cluster: redis={st['redis']} queue={st['queue']} queued={st['queued']} "
         f"in_progress={st['in_progress']} workers={len(st['workers'])} "
-        f"pages_per_min={st['pages_per_minute']:g}"
+        f"pages_per_min={st['pages_per_minute']:g} fetch={st['fetch']} "
+        f"fetch_queued={st['fetch_queued']} fetching={st['fetching']} "
+        f"fetched_per_min={st['fetched_per_minute']:g}"
     )
     for w in st["workers"]:
         print(
             f"worker={w['id']} host={w.get('host')} pid={w.get('pid')} done={w.get('done', 0)} "
-            f"seen={w['seen_s_ago']:g}s_ago"
+            f"fetched={w.get('fetched', 0)} seen={w['seen_s_ago']:g}s_ago"
         )

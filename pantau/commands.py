@@ -228,7 +228,7 @@ def cmd_check_config(args: argparse.Namespace, level: int) -> int:
         c = config.cluster
         out.append(
             f"cluster: {c.redis_url} queue={c.queue} dead_worker_after={c.dead_worker_after:g}s "
-            f"result_timeout={c.result_timeout:g}s"
+            f"result_timeout={c.result_timeout:g}s fetch={c.fetch}"
         )
     print(config.mask("\n".join(out)))
     return EXIT_OK

@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 FAILED_STATUSES = ("failed", "blocked")
 CLUSTER_ACTIVE_SIZE = 5_000_000  # bytes of pages a source may have out with cluster workers
+CLUSTER_FETCH_HANDLER = "pantau.cluster_fetch.ClusterFetchHandler"
 
 
 @dataclass
@@ -76,6 +77,11 @@ def crawl_sources(
     if config.cluster is not None:
         # pages wait on remote workers: let each source keep more of them in flight
         settings.set("SCRAPER_SLOT_MAX_ACTIVE_SIZE", CLUSTER_ACTIVE_SIZE, priority="cmdline")
+        if config.cluster.fetch == "workers":  # workers fetch, inside this crawl's slots
+            handlers = dict(settings.getdict("DOWNLOAD_HANDLERS"))
+            handlers.update(http=CLUSTER_FETCH_HANDLER, https=CLUSTER_FETCH_HANDLER)
+            settings.set("DOWNLOAD_HANDLERS", handlers, priority="cmdline")
+            settings.set("PANTAU_CLUSTER", config.cluster.model_dump_json(), priority="cmdline")
     overrides = dict(extra_settings or {})
     env_overrides = os.environ.get("PANTAU_SCRAPY_SETTINGS")
     if env_overrides:  # e.g. '{"DOWNLOAD_DELAY": 0}' for loopback tests and benchmarks
@@ -109,6 +115,17 @@ def crawl_sources(
         if ext is not None:
             log.info("cluster: %d page(s) sent to workers, %d extracted here", ext.sent, ext.inline)
             ext.close()
+        from pantau.cluster_fetch import ClusterFetcher
+
+        fetcher = ClusterFetcher._shared
+        if fetcher is not None:
+            log.info(
+                "cluster: %d request(s) fetched by workers, %d here, %d without a reply in time",
+                fetcher.sent,
+                fetcher.here,
+                fetcher.gave_up,
+            )
+            fetcher.close()
     summaries = load_summaries(db_path, run_id)
     for s in summaries:
         log.info(

@@ -1,10 +1,11 @@
-"""`pantau worker`: extract and match pages taken from the cluster's Redis queue.
+"""`pantau worker`: fetch requests and extract pages for a cluster's coordinator, through Redis.
 
-A worker holds no archive and no config beyond the Redis URL: each message carries the page and
-the coordinator's topics, and the result goes back through Redis to the coordinator, which stores
-it. Run as many as there are cores, on as many machines as there are (docs/scaling.md). Each
-process runs one Dramatiq consumer with one worker thread (the work is CPU-bound: threads would
-only share one core); `--processes N` starts N such processes.
+A worker holds no archive and no config beyond the Redis URL: a fetch message carries the request
+(pantau.cluster_fetch) and an extraction message the page and the coordinator's topics; the
+answer goes back through Redis to the coordinator, which schedules every request and stores every
+result. Run as many as there are cores, on as many machines as there are (docs/scaling.md). Each
+process runs one Dramatiq worker thread for extraction (CPU-bound: threads would only share one
+core) and `--fetch-threads` for fetches (network-bound); `--processes N` starts N such processes.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from pantau.pipeline.matching import TopicMatcher
 log = logging.getLogger(__name__)
 
 REPORT_EVERY_S = 5.0  # how often an idle worker tells Redis it is up
+FETCH_THREADS = 8  # fetches one process does at once (default of --fetch-threads)
+FETCH_POLL_MS = 50  # an idle fetch consumer looks at the queue at least this often
 
 _matchers: dict[tuple, TopicMatcher] = {}
 
@@ -37,6 +40,16 @@ def extract_message(payload: dict[str, Any]) -> dict[str, Any]:
     result = extract_and_match(job, _matcher(topics))
     _Stats.done_one()
     return encode_result(result)
+
+
+def fetch_message(payload: dict[str, Any]) -> dict[str, Any]:
+    """The fetch actor's body: one request in, the response (or the error kind) out."""
+    from pantau.cluster_fetch import fetch
+
+    reply = fetch(payload)
+    if "error" not in reply:  # a request the site answered, whatever its status
+        _Stats.fetched_one()
+    return reply
 
 
 def _matcher(topics: tuple[Topic, ...]) -> TopicMatcher:
@@ -53,6 +66,8 @@ class _Stats:
     lock = threading.Lock()
     done = 0
     pending = 0  # finished since the last report
+    fetched = 0
+    pending_fetched = 0
 
     @classmethod
     def done_one(cls) -> None:
@@ -60,21 +75,30 @@ class _Stats:
             cls.done += 1
             cls.pending += 1
 
+    @classmethod
+    def fetched_one(cls) -> None:
+        with cls.lock:
+            cls.fetched += 1
+            cls.pending_fetched += 1
+
 
 def _report(client, wid: str, info: dict[str, Any]) -> None:
     """Write this worker's line in the workers hash and add its recent pages to the minute."""
-    from pantau.cluster import DONE_KEY, WORKERS_KEY
+    from pantau.cluster import DONE_KEY, FETCHED_KEY, WORKERS_KEY
 
     with _Stats.lock:
         done, pending = _Stats.done, _Stats.pending
-        _Stats.pending = 0
+        fetched, pending_fetched = _Stats.fetched, _Stats.pending_fetched
+        _Stats.pending = _Stats.pending_fetched = 0
     now = time.time()
     pipe = client.pipeline()
-    pipe.hset(WORKERS_KEY, wid, json.dumps({**info, "done": done, "last_seen": now}))
-    if pending:
-        key = f"{DONE_KEY}:{int(now // 60)}"
-        pipe.incrby(key, pending)
-        pipe.expire(key, 3600)
+    line = {**info, "done": done, "fetched": fetched, "last_seen": now}
+    pipe.hset(WORKERS_KEY, wid, json.dumps(line))
+    for prefix, n in ((DONE_KEY, pending), (FETCHED_KEY, pending_fetched)):
+        if n:
+            key = f"{prefix}:{int(now // 60)}"
+            pipe.incrby(key, n)
+            pipe.expire(key, 3600)
     pipe.execute()
 
 
@@ -92,11 +116,18 @@ def _reporter(client, wid: str, info: dict[str, Any]):
     return Reporter()
 
 
-def serve(cluster: Cluster, prefetch: int = 1, stop: threading.Event | None = None) -> None:
-    """Run one worker process until SIGTERM/SIGINT (or `stop`): take pages, extract, answer."""
+def serve(
+    cluster: Cluster,
+    prefetch: int = 1,
+    stop: threading.Event | None = None,
+    fetch_threads: int = FETCH_THREADS,
+) -> None:
+    """Run one worker process until SIGTERM/SIGINT (or `stop`): take requests and pages, fetch
+    and extract, answer."""
     import dramatiq
 
     from pantau.cluster import WORKERS_KEY, make_broker, worker_id
+    from pantau.cluster_fetch import fetch_queue
 
     broker, _actor, _backend = make_broker(cluster)
     dramatiq.set_broker(broker)
@@ -106,11 +137,36 @@ def serve(cluster: Cluster, prefetch: int = 1, stop: threading.Event | None = No
     wid = worker_id()
     info = {"host": wid.rsplit(":", 1)[0], "pid": os.getpid(), "broker_id": broker.broker_id}
     info["started"] = time.time()
+    info["fetch_threads"] = max(0, fetch_threads)  # the coordinator sends requests only if > 0
     broker.add_middleware(_reporter(broker.client, wid, info))
-    worker = dramatiq.Worker(broker, worker_threads=1)
+    # two Dramatiq workers on one broker: one thread for the CPU-bound extraction, several for
+    # the network-bound fetches, each on its own queue, so a slow site never holds up a page
+    worker = dramatiq.Worker(broker, queues={cluster.queue}, worker_threads=1)
     worker.queue_prefetch = max(1, prefetch)  # Dramatiq's default is twice the threads
-    worker.start()
-    log.info("worker %s: taking pages from queue %r", wid, cluster.queue)
+    workers = [worker]
+    if fetch_threads > 0:
+        level = broker.logger.level  # Dramatiq warns of a second Worker on one broker: intended
+        broker.logger.setLevel(logging.ERROR)
+        try:
+            fetcher = dramatiq.Worker(
+                broker,
+                queues={fetch_queue(cluster)},
+                worker_threads=fetch_threads,
+                worker_timeout=FETCH_POLL_MS,  # an idle consumer's longest sleep: queue latency
+            )
+        finally:
+            broker.logger.setLevel(level)
+        fetcher.queue_prefetch = fetch_threads  # take no more than it can start at once
+        workers.append(fetcher)
+    for w in workers:
+        w.start()
+    log.info(
+        "worker %s: extracting from queue %r, fetching from %r with %d thread(s)",
+        wid,
+        cluster.queue,
+        fetch_queue(cluster),
+        fetch_threads,
+    )
     try:
         while not stop.is_set():
             try:
@@ -120,7 +176,8 @@ def serve(cluster: Cluster, prefetch: int = 1, stop: threading.Event | None = No
             stop.wait(REPORT_EVERY_S)
     finally:
         log.info("worker %s: stopping; unfinished pages go back to the queue", wid)
-        worker.stop(timeout=10_000)
+        for w in workers:
+            w.stop(timeout=10_000)
         try:
             _report(broker.client, wid, info)
             broker.client.hdel(WORKERS_KEY, wid)
@@ -129,7 +186,9 @@ def serve(cluster: Cluster, prefetch: int = 1, stop: threading.Event | None = No
         broker.close()
 
 
-def _child(cluster_json: str, prefetch: int, parent: int, level: int, log_format: str) -> None:
+def _child(
+    cluster_json: str, prefetch: int, parent: int, level: int, log_format: str, fetch_threads: int
+) -> None:
     """One of `--processes N`: exits with its parent, as the local extraction pool's workers."""
     from pantau.logs import configure_logging
 
@@ -143,7 +202,7 @@ def _child(cluster_json: str, prefetch: int, parent: int, level: int, log_format
             time.sleep(0.5)
 
     threading.Thread(target=watch, daemon=True).start()
-    serve(Cluster.model_validate_json(cluster_json), prefetch, stop)
+    serve(Cluster.model_validate_json(cluster_json), prefetch, stop, fetch_threads)
 
 
 def run_workers(
@@ -152,13 +211,14 @@ def run_workers(
     prefetch: int = 2,
     level: int = logging.INFO,
     log_format: str = "text",
+    fetch_threads: int = FETCH_THREADS,
 ) -> int:
     """`pantau worker`: one process serves in place; more are spawned and watched."""
     if processes <= 1:
-        serve(cluster, prefetch)
+        serve(cluster, prefetch, fetch_threads=fetch_threads)
         return 0
     ctx = mp.get_context("spawn")
-    args = (cluster.model_dump_json(), prefetch, os.getpid(), level, log_format)
+    args = (cluster.model_dump_json(), prefetch, os.getpid(), level, log_format, fetch_threads)
     children = [ctx.Process(target=_child, args=args) for _ in range(processes)]
     for c in children:
         c.start()
@@ -207,7 +267,9 @@ def cmd_worker(args: Any, level: int = logging.INFO) -> int:
     cluster = cluster_from_args(args)
     processes = args.processes or _cores()
     log.info("pantau worker: %d process(es) on %s", processes, _redacted(cluster.redis_url))
-    return run_workers(cluster, processes, args.prefetch, level, args.log_format)
+    threads = getattr(args, "fetch_threads", None)
+    threads = FETCH_THREADS if threads is None else threads
+    return run_workers(cluster, processes, args.prefetch, level, args.log_format, threads)
 
 
 def _cores() -> int:

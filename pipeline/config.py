@@ -278,11 +278,15 @@ def _check_redis_url(v: str) -> str:
 
 
 class Cluster(Strict):
-    """Distributed mode (docs/scaling.md): `pantau worker` processes extract, this process
-    fetches and stays the archive's only writer. Absent: everything runs on one machine."""
+    """Distributed mode (docs/scaling.md): `pantau worker` processes fetch and extract, this
+    process schedules (robots, frontier, delays) and stays the archive's only writer. Absent:
+    everything runs on one machine."""
 
     redis_url: Annotated[str, AfterValidator(_check_redis_url)]
     queue: Name = "pantau-extract"  # the work queue's name (one cluster per Redis database)
+    # who does the network fetch: the workers (through a Scrapy download handler, so the per-site
+    # download slot still lives here) or this process, as before workers could fetch
+    fetch: Literal["workers", "coordinator"] = "workers"
     # a worker silent this long is dead: what it had taken goes back to the queue
     dead_worker_after: float = Field(default=60, gt=0)
     # the coordinator extracts a page itself when no worker answered in this time
