@@ -88,7 +88,13 @@ DOWNLOADER_MIDDLEWARES = {
 }
 
 ITEM_PIPELINES = {"pantau.pipeline.scrapy_pipeline.ArchivePipeline": 300}
-EXTENSIONS = {"pantau.pipeline.scrapy_pipeline.RunStats": 500}
+# the cluster view (pantau/cluster_view.py) records a cluster's workers and queues in the archive
+# every PANTAU_CLUSTER_SNAPSHOT_SECONDS; without `cluster:` in sources.yaml it is not configured
+EXTENSIONS = {
+    "pantau.pipeline.scrapy_pipeline.RunStats": 500,
+    "pantau.cluster_view.ClusterView": 510,
+}
+PANTAU_CLUSTER_SNAPSHOT_SECONDS = 30.0
 
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"

@@ -199,6 +199,7 @@ MORE_MARKDOWN = (
     f"[articles per source](/{DATABASE}/articles_per_source) · "
     f"[alert outbox](/{DATABASE}/alert_outbox) · "
     f"[rejected pages](/{DATABASE}/rejected_pages?source=) · "
+    f"[cluster workers](/{DATABASE}/cluster) · "
     f"[every table and query](/{DATABASE})"
 )
 

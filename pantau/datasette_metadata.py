@@ -53,6 +53,24 @@ TABLE_DESCRIPTIONS: dict[str, str] = {
         "Newest possible date per block of 1,024 article ids, kept by triggers: lets "
         "`pantau search` read newest blocks first and stop early."
     ),
+    "frontier": (
+        "Every article URL the crawl decided to fetch, until it is archived or given up, with "
+        "the modification date the site gave for it (written by `pipeline/archive/frontier.py`, "
+        "created by migration 4). Which article links are still owed and why (`status = "
+        "'owed'`, `last_error`, `next_attempt_at`), and which were given up (`status = "
+        "'gave-up'`, `reason`); `pantau status` prints the counts and the latest given-up URLs."
+    ),
+    "cluster_workers": (
+        "Distributed mode (docs/scaling.md): every `pantau worker` process the coordinator saw "
+        "in Redis while it crawled, with its page counts and whether the latest snapshot still "
+        "listed it. Empty on one machine. The canned query /pantau/cluster shows it."
+    ),
+    "cluster_snapshots": (
+        "Distributed mode: what the coordinator saw in Redis every "
+        "PANTAU_CLUSTER_SNAPSHOT_SECONDS (30 s) of a run and when its crawl ended: workers up, "
+        "queue depths, pages per minute. Empty on one machine. The canned query "
+        "/pantau/cluster_history shows the latest."
+    ),
 }
 
 COLUMN_DESCRIPTIONS: dict[str, dict[str, str]] = {
@@ -231,6 +249,78 @@ COLUMN_DESCRIPTIONS: dict[str, dict[str, str]] = {
             "(never lowered, so a re-dated article keeps it an upper bound)."
         ),
     },
+    "frontier": {
+        "url": "Canonical URL of the article link.",
+        "source": "The source (sources.name) that found it.",
+        "discovered_url": "The link as found (before canonicalisation).",
+        "discovered_via": "feed, sitemap, listing, search, home, redirect or recheck.",
+        "listed_date": "The date the discovery path gave next to the link.",
+        "site_date": (
+            "The newest modification date the site gave for the URL (Atom updated, RSS "
+            "atom:updated or dc:modified, sitemap lastmod): a later one means the page changed "
+            "and is fetched again."
+        ),
+        "status": (
+            "owed (not fetched successfully yet), done (archived or answered for good) or gave-up."
+        ),
+        "attempts": "Failed fetches since the URL became owed.",
+        "first_seen_at": "When the URL was first recorded (ISO 8601 UTC).",
+        "last_attempt_at": "When the last failed fetch was (ISO 8601 UTC).",
+        "next_attempt_at": (
+            "An owed URL is not fetched before this (backoff: 1 h, 2 h, 4 h ... capped at a day)."
+        ),
+        "last_error": (
+            "The last failure: http_503, network: TimeoutError, blocked, too_large, temporary "
+            "redirect (302) to ..."
+        ),
+        "reason": (
+            "How the row was resolved (stored (new), rejected: not-article, gone (HTTP 404), "
+            "permanent redirect ...) or why it was given up."
+        ),
+        "resolved_at": "When it was resolved or given up (ISO 8601 UTC).",
+    },
+    "cluster_workers": {
+        "worker_id": "host:pid of the worker process, as `pantau status` prints it (worker=).",
+        "host": "Host name of the machine it runs on.",
+        "pid": "Its process id there.",
+        "started_at": "When the worker process started, by its machine's clock (ISO 8601 UTC).",
+        "first_seen_at": "When a snapshot first listed it (ISO 8601 UTC).",
+        "last_seen_at": (
+            "Its last report to Redis (every 5 s and after each page), as of the latest "
+            "snapshot that listed it, by its machine's clock (ISO 8601 UTC)."
+        ),
+        "pages_extracted": "Pages it extracted (and matched) since it started.",
+        "pages_fetched": (
+            "Requests it fetched for the coordinator since it started (cluster `fetch: "
+            "workers`); 0 when the workers only extract."
+        ),
+        "state": (
+            "up: listed by the latest snapshot (it reported within 30 s); gone: not listed "
+            "since (stopped, killed, or silent for 30 s)."
+        ),
+        "last_snapshot_id": "The latest snapshot (cluster_snapshots.id) that listed it.",
+    },
+    "cluster_snapshots": {
+        "id": "Snapshot id, in the order they were taken.",
+        "taken_at": "When the coordinator asked Redis (ISO 8601 UTC).",
+        "run_id": "The coordinator's run (crawl_runs.run_id).",
+        "redis": "The Redis URL, password masked.",
+        "workers_up": "Workers that reported within the last 30 s.",
+        "queued": "Pages waiting in the queues for a worker, all queues together.",
+        "in_progress": "Pages a worker has taken and not finished yet, all queues together.",
+        "pages_per_minute": (
+            "Pages the workers extracted per minute, averaged over this minute and the four "
+            "before it."
+        ),
+        "fetched_per_minute": (
+            "Requests the workers fetched per minute, averaged the same way; empty when the "
+            "cluster reported no fetching."
+        ),
+        "queues": (
+            'JSON object, queued and in progress per queue: {"pantau-extract": '
+            '{"queued": 0, "in_progress": 0}}.'
+        ),
+    },
 }
 
 # Canned queries. Dates: published_at keeps the page's own offset, so substr() gives the local
@@ -388,6 +478,36 @@ left join articles a on a.id = al.article_id
 where al.status != 'sent'
 order by al.created_at desc""",
     },
+    "cluster": {
+        "title": "Cluster workers",
+        "description_html": (
+            "Distributed mode (docs/scaling.md): every <code>pantau worker</code> the "
+            "coordinator saw in Redis, up ones first: when it last reported, how many pages it "
+            "extracted (and fetched), and whether the latest snapshot (<code>as_of</code>) "
+            "still listed it. Queue depths and pages per minute over time: "
+            '<a href="/pantau/cluster_history">cluster history</a>. Empty on one machine.'
+        ),
+        "sql": """select w.worker_id, w.state, w.last_seen_at, w.pages_extracted, w.pages_fetched,
+  w.host, w.pid, w.started_at, w.first_seen_at,
+  (select s.taken_at from cluster_snapshots s order by s.id desc limit 1) as as_of
+from cluster_workers w
+order by w.state = 'gone', w.last_seen_at desc, w.worker_id
+limit 1000""",
+    },
+    "cluster_history": {
+        "title": "Cluster history",
+        "description_html": (
+            "The coordinator's snapshots of the cluster, newest first: workers up, pages "
+            "waiting in the queues and taken by a worker, pages extracted and requests fetched "
+            "per minute (the last five minutes), and the depth of each queue. Workers: "
+            '<a href="/pantau/cluster">cluster workers</a>.'
+        ),
+        "sql": """select s.taken_at, s.run_id, s.workers_up, s.queued, s.in_progress,
+  s.pages_per_minute, s.fetched_per_minute, s.queues, s.redis
+from cluster_snapshots s
+order by s.id desc
+limit 500""",
+    },
 }
 
 INDEX_DESCRIPTION_HTML = (
@@ -398,7 +518,8 @@ INDEX_DESCRIPTION_HTML = (
     '<a href="/pantau/search">search</a>, the '
     '<a href="/pantau/coverage_over_time.chart">coverage chart</a> or the '
     '<a href="/pantau/alert_outbox">alert outbox</a>; every table and canned query is in the '
-    '<a href="/pantau">pantau database</a>.'
+    '<a href="/pantau">pantau database</a>. A cluster\'s workers and queues (distributed '
+    'mode): <a href="/pantau/cluster">cluster</a>.'
 )
 
 
@@ -443,7 +564,7 @@ def datasette_metadata() -> dict[str, Any]:
 
 def schema_markdown() -> str:
     """The tables-and-columns section of docs/schema.md, generated from the texts above."""
-    from pantau.pipeline.archive.schema import TABLES
+    from pantau.pipeline.archive.schema import DDL_TABLES, TABLES
 
     out: list[str] = []
     for name, desc in TABLE_DESCRIPTIONS.items():
@@ -453,10 +574,14 @@ def schema_markdown() -> str:
         types = spec.get("columns", {})
         pk = spec.get("pk")
         pks = set(pk) if isinstance(pk, tuple) else {pk}
+        decls = DDL_TABLES.get(name, {})  # tables a migration makes from declarations
+        pks |= {col for col, decl in decls.items() if "PRIMARY KEY" in decl}
         for col, text in COLUMN_DESCRIPTIONS[name].items():
             typ = {int: "integer", str: "text", float: "real", bytes: "blob"}.get(
                 types.get(col), "text"
             )
+            if col in decls:
+                typ = decls[col].split()[0].lower()
             if col in pks:
                 typ += ", pk"
             out.append(f"| `{col}` | {typ} | {text.replace('|', '&#124;')} |")

@@ -10,4 +10,5 @@ fails if something does), so a change to a table, a pragma or a query is made he
 - `outbox`: the alert sender's reads and writes of the `alerts` table.
 - `frontier`: the article URLs the crawl owes, until stored or given up.
 - `upkeep`: after each run, the full-text index merge and the word list backfill.
+- `cluster`: snapshots of a cluster's workers and queues, for Datasette (distributed mode).
 """

@@ -108,11 +108,27 @@ def _4_frontier(db: sqlite_utils.Database) -> None:
     )
 
 
+def _5_cluster(db: sqlite_utils.Database) -> None:
+    """What the coordinator of a cluster saw (pipeline/archive/cluster.py, shown in Datasette):
+    `cluster_snapshots` and `cluster_workers`, or the columns they lack."""
+    for table in ("cluster_snapshots", "cluster_workers"):
+        columns = schema.DDL_TABLES[table]
+        cols = ", ".join(f"{name} {decl}" for name, decl in columns.items())
+        db.execute(f"CREATE TABLE IF NOT EXISTS {table} ({cols})")
+        have = {row[1] for row in db.execute(f"PRAGMA table_info({table})").fetchall()}
+        for name, decl in columns.items():
+            if name not in have:
+                plain = decl.replace("PRIMARY KEY", "").replace("NOT NULL", "")
+                db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {plain}")
+    db.execute("CREATE INDEX IF NOT EXISTS cluster_snapshots_run ON cluster_snapshots(run_id)")
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _1_base,
     _2_date_blocks,
     _3_article_words,
     _4_frontier,
+    _5_cluster,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

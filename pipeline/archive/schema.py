@@ -244,3 +244,41 @@ FRONTIER_COLUMNS: dict[str, str] = {
     "reason": "TEXT",  # how it was resolved, or why it was given up, in words
     "resolved_at": "TEXT",
 }
+
+
+# The cluster as the coordinator saw it (issue 15, docs/scaling.md): Datasette reads the archive,
+# not Redis, so the coordinator (the archive's only writer) records what `cluster_status` reports
+# every PANTAU_CLUSTER_SNAPSHOT_SECONDS and when its crawl ends. Written by
+# pipeline/archive/cluster.py from pantau/cluster_view.py; created by migration 5. Times are
+# UTC text with a Z, as every time Pantau records.
+CLUSTER_SNAPSHOTS_COLUMNS: dict[str, str] = {
+    "id": "INTEGER PRIMARY KEY",
+    "taken_at": "TEXT NOT NULL",  # when the coordinator asked Redis
+    "run_id": "TEXT",  # crawl_runs.run_id of the coordinator's run
+    "redis": "TEXT",  # the Redis URL, password masked
+    "workers_up": "INTEGER",  # workers that reported within the last 30 s
+    "queued": "INTEGER",  # pages waiting in the queues, all queues together
+    "in_progress": "INTEGER",  # pages a worker has taken and not finished, all queues
+    "pages_per_minute": "REAL",  # pages the workers extracted a minute (last 5 minutes)
+    "fetched_per_minute": "REAL",  # requests the workers fetched a minute (NULL: not reported)
+    "queues": "TEXT",  # JSON object: queue name -> {"queued": n, "in_progress": n}
+}
+CLUSTER_WORKERS_COLUMNS: dict[str, str] = {
+    "worker_id": "TEXT PRIMARY KEY",  # host:pid, as `pantau status` prints it
+    "host": "TEXT",
+    "pid": "INTEGER",
+    "started_at": "TEXT",  # when the worker process started (its own clock)
+    "first_seen_at": "TEXT",  # the first snapshot that listed it
+    "last_seen_at": "TEXT",  # its last report to Redis, as of the latest snapshot listing it
+    "pages_extracted": "INTEGER",  # pages it extracted since it started
+    "pages_fetched": "INTEGER",  # requests it fetched for the coordinator (cluster fetch)
+    "state": "TEXT",  # up (listed by the latest snapshot) | gone
+    "last_snapshot_id": "INTEGER",  # cluster_snapshots.id of the latest snapshot listing it
+}
+
+# Tables a migration of their own makes from column declarations (not TABLES, migration 1).
+DDL_TABLES: dict[str, dict[str, str]] = {
+    "frontier": FRONTIER_COLUMNS,
+    "cluster_snapshots": CLUSTER_SNAPSHOTS_COLUMNS,
+    "cluster_workers": CLUSTER_WORKERS_COLUMNS,
+}
