@@ -538,11 +538,30 @@ def tree_rss_kib(pid: int) -> int:
     return total
 
 
+def tree_cpu_s(pid: int) -> dict[int, float]:
+    """CPU seconds (user + system) so far of a process and each of its descendants (Linux)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out: dict[int, float] = {}
+    todo = [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            out[p] = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, IndexError, ValueError):
+            continue
+    return out
+
+
 def run_measured(cmd: list[str], env: dict[str, str], cwd: Path | None = None) -> dict:
     """Run a child to completion: wall seconds, its peak RSS in MiB, CPU seconds, exit code,
     stdout and the tail of stderr.
 
     The child's own peak RSS comes from wait4()'s rusage, so earlier children do not mix in.
+    `main_cpu` and `helpers_cpu` split the CPU seconds between the child itself and its own
+    children (extraction workers), sampled every 0.2 s (the last fraction of a second is lost).
     """
     import subprocess
 
@@ -564,11 +583,14 @@ def run_measured(cmd: list[str], env: dict[str, str], cwd: Path | None = None) -
     for t in threads:
         t.start()
     tree_peak = [0]
+    cpu_seen: dict[int, float] = {}
     done = threading.Event()
 
     def sample() -> None:
         while not done.wait(0.2):
             tree_peak[0] = max(tree_peak[0], tree_rss_kib(proc.pid))
+            for pid, secs in tree_cpu_s(proc.pid).items():
+                cpu_seen[pid] = max(cpu_seen.get(pid, 0.0), secs)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -585,6 +607,8 @@ def run_measured(cmd: list[str], env: dict[str, str], cwd: Path | None = None) -
         "rss_mb": usage.ru_maxrss / 1024,
         "tree_rss_mb": max(tree_peak[0], usage.ru_maxrss) / 1024,
         "cpu": usage.ru_utime + usage.ru_stime,
+        "main_cpu": cpu_seen.get(proc.pid, 0.0),
+        "helpers_cpu": sum(v for k, v in cpu_seen.items() if k != proc.pid),
         "rc": proc.returncode,
         "stdout": b"".join(chunks["out"]).decode("utf-8", "replace"),
         "stderr": err[-3000:],

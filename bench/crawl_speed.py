@@ -1,4 +1,5 @@
-"""Crawl speed and memory: `pantau crawl` over a generated loopback web vs a fetch-only spider.
+"""Crawl speed and memory: `pantau crawl` over a generated loopback web vs the extraction-bound
+limit and a fetch-only spider.
 
 A fixture web of 10 sites (real corpus article templates with generated Indonesian-like titles
 and bodies; each site with robots.txt, a sitemap of every article, an RSS feed and a home page)
@@ -8,6 +9,11 @@ over every URL Pantau needs, and `pantau --config-dir X --db Y crawl` (a subproc
 extract, dedup, match, store). Both get the same loopback settings (no delays, no AutoThrottle,
 16 concurrent requests) through `PANTAU_SCRAPY_SETTINGS` / `-s`. Peak RSS is the child's own
 (wait4 rusage).
+
+The target (issue 15): the crawl's article pages/s reach at least 0.7 of the extraction-bound
+limit, cores x plain `trafilatura.extract` pages/s on one core over the same article pages,
+measured in this run. The old target (0.6x the fetch-only spider) is retired: it asked the
+whole extraction to cost less than a loopback fetch. Its ratio is still printed.
 
     .venv/bin/python bench/crawl_speed.py [--quick]
 """
@@ -19,6 +25,7 @@ import os
 import shutil
 import sqlite3
 import tempfile
+import time
 from pathlib import Path
 
 from _common import (
@@ -40,9 +47,28 @@ from pantau.pipeline.extract_pool import default_workers
 
 NAME = "crawl_speed"
 SITES = 10
-TARGET_RATIO = 0.6
+TARGET_LIMIT_SHARE = 0.7  # of cores x plain trafilatura pages/s (issue 15)
+OLD_TARGET_RATIO = 0.6  # of the fetch-only spider's rate: retired
 TARGET_RSS_MB = 400
 BENCH = Path(__file__).resolve().parent
+
+
+def cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def trafilatura_rate(files: list[Path]) -> float:
+    """Plain `trafilatura.extract` pages/s on one core (process time) over these pages."""
+    import trafilatura
+
+    trafilatura.extract(files[0].read_text(encoding="utf-8"))  # first-use loading is no page cost
+    busy = 0.0
+    for f in files:
+        html = f.read_text(encoding="utf-8")
+        t0 = time.process_time()
+        trafilatura.extract(html)
+        busy += time.process_time() - t0
+    return len(files) / max(busy, 1e-9)
 
 
 def crawl_urls(web, articles: dict[str, list[dict]]) -> list[str]:
@@ -91,6 +117,12 @@ def main() -> None:
             url_file = tmp / "urls.txt"
             url_file.write_text("\n".join(urls) + "\n", encoding="utf-8")
 
+            pages = sorted((tmp / "web").glob("*/berita/*/*.html"))
+            log(f"plain trafilatura.extract over the {len(pages):,} article pages, one core")
+            traf = trafilatura_rate(pages)
+            limit = cores() * traf
+            log(f"{traf:.1f} pages/s; extraction-bound limit {limit:.1f} pages/s")
+
             log(f"fetch-only spider over {len(urls):,} URLs")
             web.clear_log()
             base = run_fetch_only(url_file, tmp)
@@ -130,11 +162,18 @@ def main() -> None:
         rate = served / crawl["wall"]
         art_rate = stored / crawl["wall"]
         ratio = rate / base_rate
+        share = art_rate / limit
         n_articles = sum(len(v) for v in articles.values())
         rss_ok = "meets" if crawl["tree_rss_mb"] < TARGET_RSS_MB else "misses"
-        ratio_ok = "meets" if ratio >= TARGET_RATIO else "misses"
-        cpu_page = crawl["cpu"] / max(1, served) * 1000
+        share_ok = "meets" if share >= TARGET_LIMIT_SHARE else "misses"
+        # wait4's rusage counts only the workers it reaped; the samples count every process
+        cpu_page = (
+            max(crawl["cpu"], crawl["main_cpu"] + crawl["helpers_cpu"]) / max(1, served) * 1000
+        )
         base_cpu_page = base["cpu"] / max(1, fetched) * 1000
+        main_ms = crawl["main_cpu"] / max(1, stored) * 1000
+        workers_ms = crawl["helpers_cpu"] / max(1, stored) * 1000
+        busy = (crawl["main_cpu"] + crawl["helpers_cpu"]) / crawl["wall"]
         md = [
             f"Generated loopback web: {SITES} sites x {per_site} articles = {n_articles:,} "
             f"article pages ({web_mb:.0f} MiB of HTML; real corpus templates, generated text), "
@@ -203,17 +242,26 @@ def main() -> None:
             f"- Pantau stored **{stored:,} of {n_articles:,}** articles "
             f"({fmt(art_rate)} articles/s); `crawl_runs` counted {requests or 0:,} requests and "
             f"{errors or 0} errors; the server answered {served:,} requests.",
-            f"- Rate ratio Pantau / fetch-only: **{ratio:.2f}x** (target >= {TARGET_RATIO}: "
-            f"{ratio_ok}). Peak RSS of the crawl with its extraction workers, summed "
-            f"**{crawl['tree_rss_mb']:.0f} MiB** (target < {TARGET_RSS_MB}: {rss_ok}; the main "
-            f"process alone {crawl['rss_mb']:.0f} MiB).",
-            f"- Pantau's CPU per request is {cpu_page / max(base_cpu_page, 1e-9):.1f}x the "
-            "fetch-only spider's: the difference is the per-page work (see Extraction speed). "
-            f"On this {os.cpu_count()}-core machine that work alone bounds the crawl at about "
-            f"{os.cpu_count() / max(cpu_page / 1000, 1e-9):.0f} pages/s even with every core "
-            f"extracting, i.e. {os.cpu_count() / max(cpu_page / 1000, 1e-9) / base_rate:.2f}x "
-            "the fetch-only rate: the 0.6x target asks the whole extraction to cost less than "
-            "a fetch on loopback, which trafilatura alone does not (second baseline).",
+            f"- **Extraction-bound limit**: {cores()} cores x plain `trafilatura.extract` "
+            f"{fmt(traf)} pages/s (one core, process time, measured in this run on the same "
+            f"{len(pages):,} article pages) = {fmt(limit)} pages/s. Pantau's crawl stored "
+            f"{fmt(art_rate)} article pages/s = **{share:.2f} of the limit** (target >= "
+            f"{TARGET_LIMIT_SHARE}: {share_ok}).",
+            f"- Where the CPU went (per stored article): the crawl process (Scrapy, spider "
+            f"classification, storage, SQLite) {fmt(main_ms)} ms, the extraction workers "
+            f"{fmt(workers_ms)} ms, against {fmt(1000 / traf)} ms for plain trafilatura; "
+            f"{busy:.2f} of {cores()} cores busy on average (the fixture web server in the "
+            "benchmark process takes part of the rest). The crawl cannot beat "
+            f"{cores()} cores / ({fmt(main_ms)} + {fmt(workers_ms)}) ms = "
+            f"{fmt(cores() * 1000 / max(main_ms + workers_ms, 1e-9))} pages/s here, nor "
+            f"1000 / {fmt(main_ms)} ms = {fmt(1000 / max(main_ms, 1e-9))} pages/s (the crawl "
+            "process is one thread).",
+            f"- Rate ratio Pantau / fetch-only: {ratio:.2f}x (the old target >= "
+            f"{OLD_TARGET_RATIO} is retired: it asked the whole extraction to cost less than a "
+            "loopback fetch, which trafilatura alone does not, see the second baseline). Peak "
+            f"RSS of the crawl with its extraction workers, summed **{crawl['tree_rss_mb']:.0f} "
+            f"MiB** (target < {TARGET_RSS_MB}: {rss_ok}; the main process alone "
+            f"{crawl['rss_mb']:.0f} MiB).",
             *(
                 [
                     f"- Extraction workers against inline extraction, same web: "
@@ -228,13 +276,15 @@ def main() -> None:
                     f"**{rate / (fetched / ext['wall']):.2f}x** its rate."
                 ]
                 if ext
-                else ["- (`--quick` skips the fetch + trafilatura baseline.)"]
+                else ["- (`--quick` skips the fetch + trafilatura baseline and the inline run.)"]
             ),
         ]
         headline = (
-            f"{NAME}: pantau {fmt(rate)} pages/s, fetch-only {fmt(base_rate)} pages/s, ratio "
-            f"{ratio:.2f} (target >= {TARGET_RATIO}), peak RSS {crawl['tree_rss_mb']:.0f} MiB "
-            f"(target < {TARGET_RSS_MB}), {stored}/{n_articles} articles stored"
+            f"{NAME}: pantau {fmt(art_rate)} article pages/s = {share:.2f} of the "
+            f"extraction-bound limit {fmt(limit)} ({cores()} cores x trafilatura {fmt(traf)}; "
+            f"target >= {TARGET_LIMIT_SHARE}), fetch-only ratio {ratio:.2f} (0.6 target "
+            f"retired), peak RSS {crawl['tree_rss_mb']:.0f} MiB (target < {TARGET_RSS_MB}), "
+            f"{stored}/{n_articles} articles stored"
         )
         emit(NAME, "\n".join(md), headline)
     finally:

@@ -7,10 +7,10 @@ trafilatura (which copies it before pruning) and date resolution. Trafilatura fi
 
 from __future__ import annotations
 
-import copy
 import json
 import logging
 import re
+import threading
 from datetime import UTC, datetime
 from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
@@ -47,6 +47,7 @@ def _options(with_metadata: bool = True):  # trafilatura type, imported lazily
     """The single trafilatura options object (one with metadata, one for pages 2..n)."""
     from trafilatura.settings import Extractor
 
+    _guard_comparison()
     return Extractor(
         comments=False,
         with_metadata=with_metadata,
@@ -55,6 +56,59 @@ def _options(with_metadata: bool = True):  # trafilatura type, imported lazily
         tables=True,
         images=False,
     )
+
+
+# --- trafilatura's comparison with readability and justext ---------------------------------------
+
+# Trafilatura checks its own result against readability's and sometimes justext's
+# (`trafilatura.external.compare_extraction`), a fifth of its time, and keeps its own unless
+# that one is short, has no paragraphs, holds furniture elements (aside, figure, nav ...) or
+# readability finds twice as much. The last needs readability to run, unless the own result
+# already holds most of the page's paragraph text: then readability, whose output is paragraph
+# text of the page, would need more than the page has. On the test pages and fixture sites
+# every result the comparison replaced had under 0.5 of it; the trusted ones 0.6 or more.
+TRUST_PARAGRAPH_SHARE = 0.6
+_page = threading.local()  # paragraph_chars of the page being extracted, on this thread
+
+
+def _own_result_holds(body: etree._Element, text: str, options, paragraph_chars: int) -> bool:
+    """Would `compare_extraction` keep trafilatura's own result? True only when it surely
+    would: the same tests as its own, with the page's paragraph text bounding readability's."""
+    from trafilatura.external import SANITIZED_XPATH
+
+    n = len(text)
+    return (
+        options.focus == "balanced"
+        and paragraph_chars > 0
+        and n >= options.min_extracted_size
+        and n >= TRUST_PARAGRAPH_SHARE * paragraph_chars
+        and not body.xpath(SANITIZED_XPATH)
+        and bool(body.xpath(".//p//text()"))
+        and len(body.findall(".//table")) <= len(body.findall(".//p"))
+    )
+
+
+def _guard_comparison() -> None:
+    """Route trafilatura's comparison through `_own_result_holds` (once per process).
+
+    Only Pantau's own calls are affected (`_body_blocks` sets the page's paragraph text);
+    any other `trafilatura.extract` in the process compares as always. Without the hook (a
+    trafilatura that renamed it) every page simply takes the full comparison.
+    """
+    import trafilatura.core as core
+
+    real = getattr(core, "compare_extraction", None)
+    if real is None or getattr(real, "pantau_guard", False):
+        return
+
+    def compare_extraction(cleaned_tree, raw_tree, body, text, options):
+        paragraph_chars = getattr(_page, "paragraph_chars", None)
+        if paragraph_chars is not None and _own_result_holds(body, text, options, paragraph_chars):
+            return body, text
+        return real(cleaned_tree, raw_tree, body, text, options)
+
+    compare_extraction.pantau_guard = True  # type: ignore[attr-defined]
+    core.compare_extraction = compare_extraction
 
 
 def warm_up() -> None:
@@ -117,13 +171,36 @@ def _repair_markup(text: str) -> str:
     return _HTML_TAG.sub("", text)
 
 
+def _html_parser() -> lxml.html.HTMLParser:
+    """lxml.html's parser with every element's Python class looked up in C, not in Python.
+
+    lxml.html names each element's class in a Python method (`HtmlElementClassLookup.lookup`),
+    run whenever a pass touches an element: thousands of calls a page in trafilatura's passes,
+    about a tenth of extraction's time. Here every element is an `HtmlElement`; form controls
+    lose the FormElement/InputElement helpers, which nothing in extraction reads.
+    """
+    parser = lxml.html.HTMLParser()
+    parser.set_element_class_lookup(
+        etree.ElementDefaultClassLookup(
+            element=lxml.html.HtmlElement,
+            comment=lxml.html.HtmlComment,
+            pi=lxml.html.HtmlProcessingInstruction,
+            entity=lxml.html.HtmlEntity,
+        )
+    )
+    return parser
+
+
+_PARSER = _html_parser()
+
+
 def parse_html(html: str | bytes) -> etree._Element | None:
     """One lxml tree for the whole page (None when there is no HTML)."""
     text = _repair_markup(_XML_DECL.sub("", decode_html(html)))
     if not text.strip():
         return None
     try:
-        tree = lxml.html.document_fromstring(text)
+        tree = lxml.html.document_fromstring(text, parser=_PARSER)
     except (etree.ParserError, ValueError):
         return None
     # comments go, their tail text stays ("<p><!--StartFragment-->Komisi ..." lost its start)
@@ -275,12 +352,13 @@ def _byline_author(tree: etree._Element) -> str | None:
     """Trafilatura's byline finder, run only when the page's own metadata names nobody.
 
     Cheaper than trafilatura's whole metadata pass (about 3.5 ms a page), which would repeat
-    the title, site-name and date work Pantau already does.
+    the title, site-name and date work Pantau already does. It prunes a copy of its own
+    (`deepcopy` in trafilatura.metadata.extract_author), so the page's tree stays whole.
     """
     from trafilatura.metadata import extract_author
 
     try:
-        return extract_author(copy.deepcopy(tree))
+        return extract_author(tree)
     except Exception:  # a byline heuristic must never lose the article
         return None
 
@@ -425,14 +503,25 @@ def _with_captions(text: str, tree: etree._Element, title: str | None) -> str:
 
 
 def _body_blocks(
-    tree: etree._Element, template: str, with_metadata: bool, removed: list | None = None
+    tree: etree._Element,
+    template: str,
+    with_metadata: bool,
+    removed: list | None = None,
+    paragraph_chars: int | None = None,
 ):
+    """trafilatura's body of the pruned page and its blocks; `paragraph_chars` (the page's
+    paragraph text, from the classifier) lets its fallback comparison be skipped when moot."""
     import trafilatura
 
     pruned = prune_tree(tree, template, removed)
-    doc = trafilatura.bare_extraction(
-        pruned, options=_options(with_metadata), prune_xpath=R.prune_rules(template)["xpaths"]
-    )
+    options = _options(with_metadata)
+    _page.paragraph_chars = paragraph_chars
+    try:
+        doc = trafilatura.bare_extraction(
+            pruned, options=options, prune_xpath=R.prune_rules(template)["xpaths"]
+        )
+    finally:
+        _page.paragraph_chars = None
     if doc is None:
         return None, []
     return doc, blocks_from_body(doc.body)
@@ -500,7 +589,7 @@ def extract_or_reject(
     jsonld = _jsonld(tree)
     story_type = story_type_of(tree, url, jsonld)
     pruned_away: list | None = [] if explain else None
-    doc, blocks = _body_blocks(tree, template, False, pruned_away)
+    doc, blocks = _body_blocks(tree, template, False, pruned_away, verdict.paragraph_chars)
     if doc is None and story_type == "article":
         return Rejection(
             "not-article",

@@ -257,6 +257,9 @@ class PageVerdict:
     kind: str  # article | listing | home | search | tag | gallery | other
     reason: str
     signals: dict[str, object] = field(default_factory=dict)
+    # all paragraph text of the page (every run, not only the longest): extraction compares
+    # trafilatura's result with it (pipeline.extract); not a signal, rejections do not show it
+    paragraph_chars: int = 0
 
     def rejection(self) -> Rejection:
         return Rejection(self.kind, self.reason, dict(self.signals), stage="classifier")
@@ -318,8 +321,10 @@ def classify_page(
         "template": template,
     }
 
+    paragraph_chars = sum(r[0] for r in m.runs.values()) + m.bare_run
+
     def verdict(kind: str, reason: str) -> PageVerdict:
-        return PageVerdict(kind, reason, signals)
+        return PageVerdict(kind, reason, signals, paragraph_chars)
 
     if url_kind == "search" and not strong:
         return verdict("search", f"a site-search URL ({url_rule}) that declares no article")
